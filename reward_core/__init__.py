@@ -1,0 +1,114 @@
+"""reward-core: reward functions for TRL's GRPOTrainer, written once, pip-installed, resolved by name.
+
+    import reward_core
+    rewards = reward_core.load_rewards(["math.answer_correctness", {"name": "math.reasoning_tags", "weight": 0.5}])
+    trainer = GRPOTrainer(..., reward_funcs=rewards.reward_funcs,
+                          args=GRPOConfig(..., reward_weights=rewards.reward_weights))
+
+Attributes load on first use, so `import reward_core` costs about a millisecond and imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> private module that defines it
+_EXPORTS = {
+    # the contract
+    "RewardConfig": "reward",
+    "BaseReward": "reward",
+    "completion_text": "reward",
+    "prompt_text": "reward",
+    "is_async_reward": "reward",
+    "param": "params",
+    "ParamInfo": "params",
+    "describe_params": "params",
+    # resolution and specs
+    "get_reward": "spec",
+    "load_rewards": "spec",
+    "LoadedRewards": "spec",
+    "ResolvedReward": "spec",
+    "GuardedReward": "guard",
+    "check_scores": "guard",
+    "RewardEntry": "registry",
+    "run_coroutine": "_sync",
+    "cpus_per_rank": "runtime",
+    "local_world_size": "runtime",
+    # plugins
+    "hookimpl": "hookspecs",
+    "ENTRY_POINT_GROUP": "hookspecs",
+    "register_reward": "plugins",
+    "configure_plugins": "plugins",
+    "reload_plugins": "plugins",
+    "list_rewards": "plugins",
+    "list_plugins": "plugins",
+    "broken_plugins": "plugins",
+    "PluginInfo": "plugins",
+    "BrokenPlugin": "plugins",
+    # errors
+    "RewardCoreError": "errors",
+    "UnknownRewardError": "errors",
+    "RewardConflictError": "errors",
+    "RewardLoadError": "errors",
+    "PluginLoadError": "errors",
+    "InvalidParamsError": "errors",
+    "SpecError": "errors",
+    "RewardInputError": "errors",
+    "MalformedCompletionError": "errors",
+    "ColumnLengthError": "errors",
+    "RewardOutputError": "errors",
+    "RewardPluginWarning": "errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reward_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above load lazily
+    from .errors import (
+        ColumnLengthError,
+        InvalidParamsError,
+        MalformedCompletionError,
+        PluginLoadError,
+        RewardConflictError,
+        RewardCoreError,
+        RewardInputError,
+        RewardLoadError,
+        RewardOutputError,
+        RewardPluginWarning,
+        SpecError,
+        UnknownRewardError,
+    )
+    from .guard import GuardedReward, check_scores
+    from .hookspecs import ENTRY_POINT_GROUP, hookimpl
+    from .params import ParamInfo, describe_params, param
+    from .plugins import (
+        BrokenPlugin,
+        PluginInfo,
+        broken_plugins,
+        configure_plugins,
+        list_plugins,
+        list_rewards,
+        register_reward,
+        reload_plugins,
+    )
+    from ._sync import run_coroutine
+    from .registry import RewardEntry
+    from .runtime import cpus_per_rank, local_world_size
+    from .reward import BaseReward, RewardConfig, completion_text, is_async_reward, prompt_text
+    from .spec import LoadedRewards, ResolvedReward, get_reward, load_rewards

@@ -1,0 +1,178 @@
+"""Contract checks wrapped around every resolved reward.
+
+The checks are built to cost almost nothing on a good batch: output types are checked with C-level set and
+sum operations, and input rows are validated by the text extraction every reward already performs
+(`completion_text`); only when something fails does the guard scan the batch to name the culprit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from numbers import Real
+from typing import Any
+
+from .errors import ColumnLengthError, MalformedCompletionError, RewardInputError, RewardOutputError
+from .reward import completion_text, is_async_reward, prompt_text
+
+__all__ = ["GuardedReward", "AsyncGuardedReward", "guard", "check_scores"]
+
+_FAST_TYPES = frozenset({float, int, type(None)})
+_NONE = type(None)
+
+
+class GuardedReward:
+    """A reward (a `BaseReward` or any TRL-compatible callable) checked on every call.
+
+    - input: `prompts` and every per-row column (lists in `kwargs`, `completion_ids` included) must have one
+      entry per completion; malformed completions raise `MalformedCompletionError` naming reward and row;
+    - kwargs are never mutated: the reward receives shallow copies of every list;
+    - output: exactly one finite float (or `None`) per completion, as a plain list; anything else raises
+      `RewardOutputError` naming the reward, the index and the value.
+
+    TRL logs it under `__name__`. `reward` is the wrapped callable.
+    """
+
+    def __init__(self, reward: Callable[..., Any], name: str, entry: Any = None) -> None:
+        self.reward = reward
+        self.entry = entry
+        self.__name__ = name
+        self.__doc__ = getattr(reward, "__doc__", None)
+
+    @property
+    def config(self) -> Any:
+        return getattr(self.reward, "config", None)
+
+    def __call__(self, prompts: list | None = None, completions: list | None = None, **kwargs: Any) -> list:
+        completions, prompts, kwargs = self._inputs(prompts, completions, kwargs)
+        try:
+            scores = self.reward(prompts=prompts, completions=completions, **kwargs)
+        except Exception as exc:
+            raise self._input_error(exc, prompts, completions) or exc
+        return check_scores(self.__name__, scores, len(completions))
+
+    def _inputs(self, prompts: Any, completions: Any, kwargs: dict[str, Any]) -> tuple[list, Any, dict]:
+        if not isinstance(completions, (list, tuple)):
+            raise MalformedCompletionError(
+                f"completions must be a list (one entry per completion), got {type(completions).__name__}",
+                reward=self.__name__,
+            )
+        n = len(completions)
+        if prompts is not None:
+            if not isinstance(prompts, (list, tuple)) or len(prompts) != n:
+                count = len(prompts) if isinstance(prompts, (list, tuple)) else type(prompts).__name__
+                raise ColumnLengthError(
+                    f"got {count} prompts for {n} completions; pass one prompt per completion", reward=self.__name__
+                )
+            prompts = list(prompts)
+        copied = {}
+        for key, value in kwargs.items():
+            if type(value) is list or type(value) is tuple:
+                if len(value) != n:
+                    raise ColumnLengthError(
+                        f"column {key!r} has {len(value)} values for {n} completions; every dataset column "
+                        "must hold one value per completion (TRL repeats each row num_generations times)",
+                        reward=self.__name__,
+                    )
+                value = list(value)
+            copied[key] = value
+        return list(completions), prompts, copied
+
+    def _input_error(self, exc: Exception, prompts: Any, completions: list) -> RewardInputError | None:
+        # Only on failure: find the malformed row so the error can name it.
+        if isinstance(exc, RewardInputError) and exc.reward is not None:
+            return None
+        if not isinstance(exc, (RewardInputError, TypeError, KeyError, IndexError, AttributeError)):
+            return None
+        for rows, extract in ((completions, completion_text), (prompts or [], prompt_text)):
+            for row, item in enumerate(rows):
+                try:
+                    extract(item)
+                except MalformedCompletionError as found:
+                    error = found.located(self.__name__, row)
+                    error.__cause__ = exc
+                    return error
+        if isinstance(exc, RewardInputError):
+            return exc.located(self.__name__, None)
+        return None
+
+    def score(self, prompts: list | None, completions: list, **kwargs: Any) -> list:
+        """Call from synchronous code, whatever the reward's kind (see `BaseReward.score`)."""
+        if is_async_reward(self):
+            from ._sync import run_coroutine
+
+            return run_coroutine(self(prompts, completions, **kwargs))
+        return self(prompts, completions, **kwargs)
+
+    def as_fn(self) -> Callable[..., Any]:
+        """This guarded reward as a plain, picklable function (see `BaseReward.as_fn`)."""
+        from ._functions import reward_function
+
+        return reward_function(self, self.__name__, self.__doc__, is_async_reward(self))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.__name__!r} of {self.reward!r}>"
+
+
+class AsyncGuardedReward(GuardedReward):
+    """`GuardedReward` for an `async def` reward; TRL runs it concurrently on its async path."""
+
+    async def __call__(self, prompts: list | None = None, completions: list | None = None, **kwargs: Any) -> list:
+        completions, prompts, kwargs = self._inputs(prompts, completions, kwargs)
+        try:
+            scores = await self.reward(prompts=prompts, completions=completions, **kwargs)
+        except Exception as exc:
+            raise self._input_error(exc, prompts, completions) or exc
+        return check_scores(self.__name__, scores, len(completions))
+
+
+def guard(reward: Callable[..., Any], name: str, entry: Any = None) -> GuardedReward:
+    """Wrap `reward` in the contract checks, keeping it sync or async."""
+    cls = AsyncGuardedReward if is_async_reward(reward) else GuardedReward
+    return cls(reward, name, entry)
+
+
+def check_scores(reward: str, scores: Any, expected: int) -> list:
+    """`scores` if it is a plain list of `expected` finite floats/ints/None; else a `RewardOutputError`.
+
+    Numeric scalars that are not `float`/`int` (numpy floats, say) are converted to float.
+    """
+    if type(scores) is not list:
+        raise RewardOutputError(
+            reward,
+            f"got {type(scores).__name__} instead of a list (build a list; numpy arrays, tuples, generators and "
+            "tensors are rejected because TRL handles them inconsistently)",
+        )
+    if len(scores) != expected:
+        raise RewardOutputError(reward, f"got {len(scores)} scores for {expected} completions")
+    kinds = set(map(type, scores))
+    if kinds <= _FAST_TYPES:
+        try:
+            total = sum(scores) if _NONE not in kinds else sum([s for s in scores if s is not None])
+            if math.isfinite(total):
+                return scores
+        except OverflowError:
+            pass
+    return _slow_check(reward, scores)
+
+
+def _slow_check(reward: str, scores: list) -> list:
+    checked: list[float | None] = []
+    for index, value in enumerate(scores):
+        if value is None:
+            checked.append(None)
+            continue
+        if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, Real):
+            raise RewardOutputError(
+                reward, f"{type(value).__name__} is not a number (return float scores)", index=index, value=value
+            )
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise RewardOutputError(
+                reward, "scores must be finite (return None to skip a row you cannot score)", index=index, value=value
+            )
+        checked.append(value if type(value) in (int, float) else number)
+    return checked

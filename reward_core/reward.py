@@ -1,0 +1,177 @@
+"""The reward contract: `RewardConfig`, `BaseReward`, and the helpers every reward needs."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from .errors import MalformedCompletionError
+
+__all__ = ["RewardConfig", "BaseReward", "completion_text", "prompt_text", "is_async_reward"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RewardConfig:
+    """Configuration of a reward. `name` is the name TRL logs the reward under (`rewards/<name>/mean`).
+
+    A reward with parameters declares them as fields of a subclass (see `reward_core.param`)::
+
+        @dataclass(frozen=True, slots=True, kw_only=True)
+        class LengthConfig(RewardConfig):
+            name: str = "demo.length"
+            max_chars: int = param(1000, doc="Completions this long or longer score 1.0.")
+    """
+
+    name: str = "reward"
+
+
+class BaseReward(ABC):
+    """A reward callable for TRL's `GRPOTrainer`: one score per completion.
+
+    Subclasses implement `__call__(prompts, completions, **kwargs)` (plain or `async def`) and return a list
+    with one float (or `None` to skip the row) per completion. Instances can be passed directly to
+    `GRPOTrainer(reward_funcs=[...])`; TRL logs each under `self.__name__`, mirrored from `config.name`.
+
+    Class attributes a subclass may set:
+      - `config_class`: its `RewardConfig` subclass, whose fields are the reward's parameters.
+      - `score_range`: `(low, high)` bounds of the scores it returns, shown by `reward-core show`.
+    """
+
+    config_class: ClassVar[type[RewardConfig]] = RewardConfig
+    score_range: ClassVar[tuple[float, float] | None] = None
+
+    def __init__(self, config: RewardConfig | None = None) -> None:
+        if config is None:
+            config = self.config_class()
+        elif not isinstance(config, self.config_class):
+            raise TypeError(
+                f"{type(self).__name__} takes a {self.config_class.__name__}, got {type(config).__name__}; "
+                f"build one with {self.config_class.__name__}(...) or use reward_core.get_reward(name, **params)."
+            )
+        self.config = config
+        self.__name__ = config.name
+        self.__doc__ = type(self).__doc__
+
+    @abstractmethod
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
+        """Score each completion; `kwargs` holds TRL's per-row dataset columns and helpers. Never mutate it."""
+
+    def as_fn(self) -> Callable[..., Any]:
+        """This reward as a plain function (`types.FunctionType`) with the same signature and `__name__`.
+
+        The function pickles by reference and unpickles in a fresh process (where the providing package is
+        installed), for frameworks that pickle reward functions or insist on functions. It is an
+        `async def` when this reward's `__call__` is.
+        """
+        from ._functions import reward_function
+
+        return reward_function(self, self.__name__, self.__doc__, is_async_reward(self))
+
+    def score(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
+        """Call the reward from synchronous code, whether its `__call__` is sync or async.
+
+        An async reward runs on reward-core's background event loop, so this works in scripts and in
+        notebooks that already run a loop (no `asyncio.run` errors, no `nest_asyncio`).
+        """
+        if is_async_reward(self):
+            from ._sync import run_coroutine
+
+            return run_coroutine(self(prompts, completions, **kwargs))
+        return self(prompts, completions, **kwargs)
+
+    def report_metric(self, kwargs: Mapping[str, Any], metric: str, value: float) -> None:
+        """Log `value` as `<reward name>/<metric>` through TRL's `log_metric` kwarg, when there is one."""
+        log_metric = kwargs.get("log_metric")
+        if callable(log_metric):
+            log_metric(f"{self.__name__}/{metric}", float(value))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config!r})"
+
+
+def is_async_reward(reward: Any) -> bool:
+    """True when calling `reward` returns a coroutine (an `async def` function or `__call__`), as TRL tests it."""
+    return inspect.iscoroutinefunction(reward) or inspect.iscoroutinefunction(getattr(reward, "__call__", None))
+
+
+def completion_text(completion: Any) -> str:
+    """The text of one completion, in either of TRL's formats.
+
+    - plain string (non-conversational datasets): returned as is;
+    - conversational: `[{"role": "assistant", "content": ...}]`, exactly one message whose content is a string
+      or a list of `{"type": "text", "text": ...}` parts (joined).
+
+    Raises `MalformedCompletionError` for anything else; the guard adds the reward name and the row.
+
+    >>> completion_text([{"role": "assistant", "content": "<answer>4</answer>"}])
+    '<answer>4</answer>'
+    >>> completion_text("<answer>4</answer>")
+    '<answer>4</answer>'
+    """
+    if type(completion) is str:
+        return completion
+    if type(completion) is list and len(completion) == 1:
+        message = completion[0]
+        if type(message) is dict:
+            content = message.get("content")
+            if type(content) is str:
+                return content
+    return _message_text(completion, "completion")
+
+
+def prompt_text(prompt: Any) -> str:
+    """The text of a prompt: a plain string, or the content of the last user message of a conversation.
+
+    >>> prompt_text([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "2+2?"}])
+    '2+2?'
+    """
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, list) and prompt and all(isinstance(m, dict) for m in prompt):
+        users = [m for m in prompt if m.get("role") == "user"] or prompt
+        return _content_text(users[-1].get("content"), "prompt")
+    raise MalformedCompletionError(
+        f"a prompt must be a string or a list of chat messages ({{'role': ..., 'content': ...}}), got "
+        f"{_preview(prompt)}"
+    )
+
+
+def _message_text(completion: Any, what: str) -> str:
+    # The slow path of completion_text: multimodal content parts, or a precise error.
+    if isinstance(completion, str):
+        return str(completion)
+    if not isinstance(completion, list):
+        raise MalformedCompletionError(
+            f"a {what} must be a string or a list with one message dict, got {type(completion).__name__} "
+            f"{_preview(completion)}; pass the dataset's completions unchanged"
+        )
+    if len(completion) != 1:
+        raise MalformedCompletionError(
+            f"a conversational {what} must hold exactly one assistant message, got {len(completion)} messages "
+            f"{_preview(completion)}"
+        )
+    message = completion[0]
+    if not isinstance(message, dict) or "content" not in message:
+        raise MalformedCompletionError(
+            f"a {what} message must be a dict with a 'content' key, got {_preview(message)}"
+        )
+    return _content_text(message["content"], what)
+
+
+def _content_text(content: Any, what: str) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(isinstance(p, dict) and p.get("type") for p in content):
+        return "".join(p.get("text", "") for p in content if p.get("type") == "text")
+    raise MalformedCompletionError(
+        f"the content of a {what} message must be a string or a list of {{'type': 'text', 'text': ...}} "
+        f"parts, got {type(content).__name__} {_preview(content)}"
+    )
+
+
+def _preview(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,295 @@
+"""Resolve rewards by name and load a whole spec (names, weights, params) for `GRPOTrainer`."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import json
+import math
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidParamsError, RewardCoreError, RewardLoadError, SpecError
+from .guard import GuardedReward, guard
+from .params import build_config, config_params
+from .registry import RewardEntry, import_target
+
+__all__ = ["get_reward", "load_rewards", "LoadedRewards", "ResolvedReward"]
+
+_SPEC_KEYS = {"name": "required", "weight": "default 1.0", "params": "default {}", "log_name": "default: the name"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ResolvedReward:
+    """One reward of a loaded spec: the guarded callable and where it came from."""
+
+    name: str
+    log_name: str
+    weight: float
+    reward: GuardedReward
+    entry: RewardEntry | None
+    params: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        entry = self.entry
+        return {
+            "name": self.name,
+            "resolved": entry.versioned_name if entry else self.name,
+            "log_name": self.log_name,
+            "weight": self.weight,
+            "params": self.params,
+            "target": entry.target_path if entry else self.name,
+            "distribution": entry.distribution if entry else None,
+            "distribution_version": entry.distribution_version if entry else None,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedRewards:
+    """Rewards loaded from a spec, ready for TRL::
+
+    rewards = load_rewards("rewards.yaml")
+    GRPOTrainer(..., reward_funcs=rewards.reward_funcs,
+                args=GRPOConfig(..., reward_weights=rewards.reward_weights))
+    """
+
+    rewards: tuple[ResolvedReward, ...]
+
+    @property
+    def reward_funcs(self) -> list[GuardedReward]:
+        """For `GRPOTrainer(reward_funcs=...)`."""
+        return [r.reward for r in self.rewards]
+
+    @property
+    def reward_weights(self) -> list[float]:
+        """For `GRPOConfig(reward_weights=...)`, aligned with `reward_funcs`."""
+        return [r.weight for r in self.rewards]
+
+    @property
+    def log_names(self) -> list[str]:
+        """The names TRL logs the rewards under (`rewards/<log name>/mean`)."""
+        return [r.log_name for r in self.rewards]
+
+    def manifest(self) -> dict[str, Any]:
+        """A JSON-serialisable record of what was resolved, to write next to checkpoints and reproduce a run."""
+        from . import __version__
+
+        return {
+            "reward_core_version": __version__,
+            "python": sys.version.split()[0],
+            "rewards": [r.as_json() for r in self.rewards],
+        }
+
+    def write_manifest(self, path: str | os.PathLike[str]) -> Path:
+        """Write `manifest()` as JSON to `path` (a file, or a directory to hold `reward_manifest.json`)."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / "reward_manifest.json"
+        path.write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        return path
+
+    def __iter__(self) -> Iterator[ResolvedReward]:
+        return iter(self.rewards)
+
+    def __len__(self) -> int:
+        return len(self.rewards)
+
+
+def get_reward(name: str, /, **params: Any) -> GuardedReward:
+    """A ready, guarded instance of the reward called `name`, built with `params`.
+
+    `name` is a qualified name (`"math.answer_correctness"`), a versioned one (`"...v1"`), an alias, or an
+    import path `"package.module:attr"` to a `BaseReward` subclass or any TRL-compatible callable.
+
+    >>> import reward_core
+    >>> @reward_core.register_reward("demo.length")
+    ... def length(completions, **kwargs):
+    ...     return [float(len(reward_core.completion_text(c))) for c in completions]
+    >>> reward_core.get_reward("demo.length")(prompts=["p"], completions=["abc"])
+    [3.0]
+    """
+    return _resolve(name, params, log_name=None).reward
+
+
+def load_rewards(spec: Any) -> LoadedRewards:
+    """Load rewards from a spec: a list (or `{"rewards": [...]}`) or the path of a YAML, TOML or JSON file.
+
+    Each entry is a name, or a mapping `{name, weight=1.0, params={}, log_name=name}`::
+
+        rewards:
+          - math.answer_correctness
+          - {name: math.reasoning_tags, weight: 0.5, params: {reasoning_tag: think}}
+
+    Two entries with the same log name (one reward twice, with different params) are told apart in TRL's
+    metrics by a `#2`, `#3`... suffix unless a `log_name` is given.
+    """
+    source = "spec"
+    if isinstance(spec, (str, os.PathLike)):
+        source = str(spec)
+        spec = _read_spec_file(Path(spec))
+    if isinstance(spec, Mapping):
+        if "rewards" not in spec:  # other top-level keys (a training config) may sit beside "rewards"
+            raise SpecError(f"{source}: expected a list of rewards or a mapping with a 'rewards' key")
+        spec = spec["rewards"]
+    if not isinstance(spec, Sequence) or isinstance(spec, (str, bytes)):
+        raise SpecError(f"{source}: rewards must be a list of names or {{name, weight, params}} mappings")
+    resolved: list[ResolvedReward] = []
+    taken: set[str] = set()
+    for index, item in enumerate(spec):
+        name, weight, params, log_name = _parse_entry(item, index, source)
+        if log_name is None:
+            log_name, n = name, 1
+            while log_name in taken:
+                n += 1
+                log_name = f"{name}#{n}"
+        elif log_name in taken:
+            raise SpecError(f"{source}, entry {index}: log_name {log_name!r} is used twice; make it unique")
+        taken.add(log_name)
+        try:
+            reward = _resolve(name, params, log_name)
+        except RewardCoreError as exc:
+            exc.add_note(f"(in {source}, entry {index}: {name!r})")
+            raise
+        resolved.append(dataclasses.replace(reward, weight=weight))
+    return LoadedRewards(tuple(resolved))
+
+
+def _parse_entry(item: Any, index: int, source: str) -> tuple[str, float, dict[str, Any], str | None]:
+    where = f"{source}, entry {index}"
+    if isinstance(item, str):
+        return item, 1.0, {}, None
+    if not isinstance(item, Mapping):
+        raise SpecError(f"{where}: expected a reward name or a mapping, got {type(item).__name__} {item!r}")
+    unknown = set(item) - set(_SPEC_KEYS)
+    if unknown:
+        accepted = ", ".join(f"{k} ({v})" for k, v in _SPEC_KEYS.items())
+        raise SpecError(f"{where}: unknown key(s) {sorted(unknown)}; accepted keys: {accepted}")
+    name = item.get("name")
+    if not isinstance(name, str) or not name:
+        raise SpecError(f"{where}: 'name' is required and must be a reward name, got {name!r}")
+    weight = item.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
+        raise SpecError(f"{where} ({name!r}): weight must be a finite number, got {weight!r}")
+    params = item.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise SpecError(f"{where} ({name!r}): params must be a mapping, got {type(params).__name__}")
+    log_name = item.get("log_name")
+    if log_name is not None and (not isinstance(log_name, str) or not log_name):
+        raise SpecError(f"{where} ({name!r}): log_name must be a non-empty string")
+    return name, float(weight), dict(params), log_name
+
+
+def _read_spec_file(path: Path) -> Any:
+    if not path.is_file():
+        raise SpecError(f"reward spec file {str(path)!r} does not exist")
+    text = path.read_text()
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".yaml", ".yml"}:
+            try:
+                import yaml
+            except ImportError:
+                raise SpecError(
+                    f"{path}: reading YAML needs PyYAML: pip install 'reward-core[yaml]'"
+                ) from None
+            return yaml.safe_load(text)
+        if suffix == ".toml":
+            import tomllib
+
+            return tomllib.loads(text)
+        if suffix == ".json":
+            return json.loads(text)
+    except SpecError:
+        raise
+    except Exception as exc:
+        raise SpecError(f"{path}: could not parse {suffix[1:].upper()}: {exc}") from exc
+    raise SpecError(f"{path}: unknown spec format {suffix!r}; use .yaml, .yml, .toml or .json")
+
+
+def _resolve(name: str, params: Mapping[str, Any], log_name: str | None) -> ResolvedReward:
+    from .plugins import broken_plugins, registry
+
+    if not isinstance(name, str) or not name:
+        raise SpecError(f"a reward name must be a non-empty string, got {name!r}")
+    entry: RewardEntry | None = None
+    if ":" in name:
+        try:
+            target = import_target(name)
+        except (ImportError, AttributeError) as exc:
+            raise RewardLoadError(
+                f"import path {name!r} could not be loaded: {type(exc).__name__}: {exc}. Check the module is "
+                "importable and the attribute exists ('package.module:attribute')."
+            ) from exc
+        default_log_name = name.rpartition(":")[2].rsplit(".", 1)[-1]
+    else:
+        reg = registry()
+        entry = reg.resolve(name, broken=[b.distribution for b in broken_plugins()])
+        target = entry.load()
+        default_log_name = name
+    log_name = log_name or default_log_name
+    reward, config = _instantiate(target, dict(params), name, log_name)
+    return ResolvedReward(
+        name=name,
+        log_name=log_name,
+        weight=1.0,
+        reward=guard(reward, log_name, entry),
+        entry=entry,
+        params=config_params(config) if config is not None else dict(params),
+    )
+
+
+def _instantiate(target: Any, params: dict[str, Any], name: str, log_name: str) -> tuple[Any, Any]:
+    from .reward import BaseReward
+
+    if isinstance(target, type) and issubclass(target, BaseReward):
+        config = build_config(target.config_class, params, reward=name, name=log_name)
+        if _accepts_config(target):
+            return target(config), config
+        if params:
+            raise InvalidParamsError(f"reward {name!r}: {target.__name__}() takes no parameters, got {sorted(params)}")
+        reward = target()
+        reward.__name__ = log_name
+        return reward, reward.config
+    if isinstance(target, BaseReward):
+        if params:
+            raise InvalidParamsError(f"reward {name!r} is a ready instance and takes no parameters, got {sorted(params)}")
+        return target, target.config
+    if callable(target):
+        return (_bind(target, params, name) if params or isinstance(target, type) else target), None
+    raise RewardLoadError(f"{name!r} resolves to {type(target).__name__} {target!r}, which is not callable")
+
+
+def _bind(target: Any, params: dict[str, Any], name: str) -> Any:
+    # A class is built with the params; a function gets them bound with functools.partial (TRL unwraps it).
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        signature = None
+    if signature is not None:
+        accepted = {
+            p.name: p
+            for p in signature.parameters.values()
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in {"prompts", "completions"}
+        }
+        unknown = sorted(set(params) - set(accepted))
+        if unknown:
+            listing = ", ".join(
+                p.name + ("" if p.default is p.empty else f"={p.default!r}") for p in accepted.values()
+            ) or "(none)"
+            raise InvalidParamsError(f"reward {name!r}: unknown parameter(s) {unknown}; accepted: {listing}")
+    if isinstance(target, type):
+        return target(**params)
+    return functools.partial(target, **params)
+
+
+def _accepts_config(cls: type) -> bool:
+    try:
+        parameters = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return True
+    return "config" in parameters or any(p.kind is p.VAR_POSITIONAL for p in parameters.values())
+
