@@ -43,6 +43,7 @@ _EXPORTS = {
     "register_reward": "plugins",
     "configure_plugins": "plugins",
     "reload_plugins": "plugins",
+    "reset_plugins": "plugins",
     "list_rewards": "plugins",
     "list_plugins": "plugins",
     "broken_plugins": "plugins",
@@ -106,6 +107,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
         list_rewards,
         register_reward,
         reload_plugins,
+        reset_plugins,
     )
     from ._sync import run_coroutine
     from .registry import RewardEntry

@@ -25,6 +25,7 @@ __all__ = [
     "BrokenPlugin",
     "configure_plugins",
     "reload_plugins",
+    "reset_plugins",
     "register_reward",
     "list_rewards",
     "registry",
@@ -147,6 +148,16 @@ def reload_plugins() -> None:
     """Forget everything discovered and read the installed entry points again (after a `pip install`)."""
     global _entry_points, _loaded
     with _lock:
+        _entry_points = None
+        _loaded = None
+
+
+def reset_plugins() -> None:
+    """Back to a fresh process: forget in-process registrations, `configure_plugins` settings and discovery."""
+    global _entry_points, _loaded
+    with _lock:
+        _local.clear()
+        _overrides.clear()
         _entry_points = None
         _loaded = None
 

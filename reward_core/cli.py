@@ -1,0 +1,159 @@
+"""The `reward-core` command: list, show (and the training/scoring tools of the other subcommands)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    from . import configure_plugins
+    from .errors import RewardCoreError
+
+    plugin_settings: dict[str, Any] = {}
+    if args.strict:
+        plugin_settings["strict"] = True
+    if args.plugins is not None:
+        plugin_settings["allow"] = args.plugins
+    if args.disable_plugin:
+        plugin_settings["deny"] = args.disable_plugin
+    if plugin_settings:
+        configure_plugins(**plugin_settings)
+    try:
+        return int(args.handler(args) or 0)
+    except RewardCoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reward-core", description="Reward functions for TRL's GRPOTrainer, resolved by name."
+    )
+    parser.add_argument("--strict", action="store_true", help="fail when a plugin cannot load (REWARD_CORE_STRICT=1)")
+    parser.add_argument(
+        "--plugins", metavar="DIST,...", help="load only these plugin distributions (REWARD_CORE_PLUGINS)"
+    )
+    parser.add_argument(
+        "--disable-plugin",
+        metavar="DIST",
+        action="append",
+        default=[],
+        help="never load this plugin distribution; repeatable (REWARD_CORE_DISABLE_PLUGINS)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list every installed reward and plugin problems")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_list)
+
+    p = sub.add_parser("show", help="a reward's documentation, parameters, score range and provider")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_show)
+    return parser
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from .plugins import broken_plugins, list_plugins, registry
+
+    reg = registry()
+    entries = reg.entries()
+    broken = broken_plugins()
+    conflicts = reg.conflicts()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "rewards": [e.as_json() for e in entries],
+                    "plugins": [
+                        {"distribution": p.distribution, "version": p.version, "entry_point": p.entry_point,
+                         "rewards": list(p.rewards)}
+                        for p in list_plugins()
+                    ],
+                    "broken_plugins": [b.as_json() for b in broken],
+                    "conflicts": {name: [e.provider for e in group] for name, group in conflicts.items()},
+                },
+                indent=2,
+            )
+        )
+        return 0
+    conflicted = {name for name in conflicts}
+    rows = [
+        (
+            e.versioned_name + (" !conflict" if e.versioned_name in conflicted else ""),
+            e.summary,
+            e.provider,
+        )
+        for e in entries
+    ]
+    if rows:
+        _table(("REWARD", "SUMMARY", "PROVIDED BY"), rows)
+    else:
+        print("No rewards installed. Install a reward pack (pip install reward-core-math-format) or see README.md.")
+    aliases = [(alias, e.name) for e in entries for alias in e.aliases]
+    if aliases:
+        print("\nAliases: " + ", ".join(f"{a} -> {n}" for a, n in aliases))
+    for name, group in conflicts.items():
+        print(f"\nConflict: {name} is registered by {', '.join(e.provider for e in group)}; resolving it fails.")
+    if broken:
+        print(f"\n{len(broken)} plugin(s) failed to load:")
+        for b in broken:
+            print(f"  {b.describe()}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from .plugins import registry
+    from .params import describe_params
+    from .reward import BaseReward
+
+    entry = registry().resolve(args.name)
+    target = entry.load()
+    is_class = isinstance(target, type) and issubclass(target, BaseReward)
+    params = describe_params(target.config_class) if is_class else []
+    score_range = getattr(target, "score_range", None)
+    doc = textwrap.dedent(getattr(target, "__doc__", None) or "").strip()
+    if args.json:
+        data = entry.as_json() | {
+            "doc": doc,
+            "params": [p.as_json() for p in params],
+            "score_range": list(score_range) if score_range else None,
+        }
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"{entry.versioned_name}  ({entry.provider})")
+    if entry.aliases:
+        print(f"aliases: {', '.join(entry.aliases)}")
+    print(f"target: {entry.target_path}")
+    print(f"score range: {list(score_range) if score_range else 'not declared'}")
+    print("params:" if params else "params: none")
+    for p in params:
+        print(f"  {p.describe()}")
+    if doc:
+        print()
+        print(doc)
+    return 0
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    widths[1] = min(widths[1], 60)
+    for row in [header, *rows]:
+        cells = [str(c) if len(str(c)) <= w else str(c)[: w - 1] + "…" for c, w in zip(row, widths)]
+        print("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

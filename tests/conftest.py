@@ -1,0 +1,72 @@
+"""Shared fixtures: real fixture distributions, pip-installed into per-scenario site directories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import reward_core
+
+DISTS = Path(__file__).parent / "fixtures" / "dists"
+GROUPS = {
+    "good": ["rc-fixture-good", "rc-fixture-heavy"],
+    "broken": ["rc-fixture-broken"],
+    "conflict": ["rc-fixture-conflict-a", "rc-fixture-conflict-b"],
+}
+
+
+@pytest.fixture(scope="session")
+def fixture_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each group of fixture distributions pip-installed (real wheels, real entry points) into its own dir."""
+    sites = {}
+    for group, dists in GROUPS.items():
+        site = tmp_path_factory.mktemp(f"site-{group}")
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+             "--target", str(site), *(str(DISTS / d) for d in dists)],
+            check=True,
+        )
+        sites[group] = site
+    return sites
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plugins() -> Iterator[None]:
+    reward_core.reset_plugins()
+    yield
+    reward_core.reset_plugins()
+
+
+@pytest.fixture
+def use_plugins(monkeypatch: pytest.MonkeyPatch, fixture_sites: dict[str, Path]) -> Callable[..., None]:
+    """Make fixture groups importable and load only their distributions (first-party packs are left out)."""
+
+    def use(*groups: str) -> None:
+        for group in groups:
+            monkeypatch.syspath_prepend(str(fixture_sites[group]))
+        reward_core.configure_plugins(allow=[d for g in groups for d in GROUPS[g]])
+        reward_core.reload_plugins()
+
+    return use
+
+
+@pytest.fixture
+def run_python(fixture_sites: dict[str, Path]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run code in a fresh interpreter that sees the given fixture groups; returns the finished process."""
+
+    def run(code: str, *groups: str, env: dict[str, str] | None = None, check: bool = True):
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("REWARD_CORE_")}
+        full_env["PYTHONPATH"] = os.pathsep.join(str(fixture_sites[g]) for g in groups)
+        if env:
+            full_env.update(env)
+        result = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"subprocess failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    return run

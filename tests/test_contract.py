@@ -1,0 +1,155 @@
+"""The reward contract: RewardConfig, BaseReward, as_fn, async rewards, completion formats."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import pickle
+import types
+
+import pytest
+
+import reward_core
+from reward_core import BaseReward, MalformedCompletionError, RewardConfig, completion_text, prompt_text
+
+
+class Exclaim(BaseReward):
+    """1.0 per exclamation mark."""
+
+    def __call__(self, prompts, completions, **kwargs):
+        return [float(completion_text(c).count("!")) for c in completions]
+
+
+def test_reward_config_is_frozen_slotted_dataclass_with_name():
+    config = RewardConfig(name="answer_correctness")
+    assert dataclasses.is_dataclass(config)
+    assert RewardConfig.__slots__ == ("name",)
+    assert RewardConfig().name == "reward"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.name = "other"  # type: ignore[misc]
+
+
+def test_base_reward_mirrors_name_and_doc():
+    reward = Exclaim(RewardConfig(name="exclaim"))
+    assert reward.__name__ == "exclaim"
+    assert reward.__doc__ == "1.0 per exclamation mark."
+    assert Exclaim().__name__ == "reward"
+    assert reward(prompts=["p"], completions=["hi!!"]) == [2.0]
+
+
+def test_base_reward_is_abstract_and_checks_config_type():
+    with pytest.raises(TypeError):
+        BaseReward()  # type: ignore[abstract]
+
+    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    class OtherConfig(RewardConfig):
+        level: int = 1
+
+    class Typed(Exclaim):
+        config_class = OtherConfig
+
+    with pytest.raises(TypeError, match="OtherConfig"):
+        Typed(RewardConfig(name="x"))
+    assert Typed().config.level == 1
+
+
+def test_reference_style_subclass_without_config_argument_works():
+    class MyFormatReward(BaseReward):
+        def __init__(self) -> None:
+            super().__init__(RewardConfig(name="my_format_reward"))
+
+        def __call__(self, prompts, completions, **kwargs):
+            return [0.5 if "<answer>" in completion_text(c) else -0.5 for c in completions]
+
+    reward = MyFormatReward()
+    assert reward.__name__ == "my_format_reward"
+    assert reward([None], [[{"role": "assistant", "content": "<answer>1</answer>"}]]) == [0.5]
+
+
+def test_completion_text_reads_both_trl_formats_and_content_parts():
+    assert completion_text("plain") == "plain"
+    assert completion_text([{"role": "assistant", "content": "chat"}]) == "chat"
+    parts = [{"role": "assistant", "content": [{"type": "text", "text": "a"}, {"type": "image"}, {"type": "text", "text": "b"}]}]
+    assert completion_text(parts) == "ab"
+
+
+@pytest.mark.parametrize(
+    "bad, fragment",
+    [
+        ([{"role": "assistant"}], "'content'"),
+        ([{"role": "assistant", "content": 3}], "content"),
+        ([{"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b"}], "exactly one"),
+        ([], "exactly one"),
+        (42, "string or a list"),
+        ({"role": "assistant", "content": "x"}, "string or a list"),
+    ],
+)
+def test_completion_text_rejects_malformed_completions(bad, fragment):
+    with pytest.raises(MalformedCompletionError, match=fragment):
+        completion_text(bad)
+
+
+def test_prompt_text_takes_the_last_user_message():
+    prompt = [{"role": "system", "content": "sys"}, {"role": "user", "content": "first"},
+              {"role": "assistant", "content": "a"}, {"role": "user", "content": "second"}]
+    assert prompt_text(prompt) == "second"
+    assert prompt_text("plain prompt") == "plain prompt"
+    with pytest.raises(MalformedCompletionError):
+        prompt_text(7)
+
+
+def test_as_fn_is_a_plain_function_with_the_same_name_and_behaviour():
+    reward = Exclaim(RewardConfig(name="exclaim"))
+    fn = reward.as_fn()
+    assert isinstance(fn, types.FunctionType)
+    assert fn.__name__ == "exclaim"
+    assert fn(prompts=["p"], completions=["!"]) == [1.0]
+    assert fn(["p"], ["!!!"]) == [3.0]
+
+
+def test_as_fn_pickles_and_unpickles_in_a_fresh_process(use_plugins, run_python):
+    use_plugins("good")
+    reward = reward_core.get_reward("fixture.length", cap=2)
+    payload = pickle.dumps(reward.as_fn())
+    code = (
+        "import pickle, sys, types\n"
+        f"fn = pickle.loads({payload!r})\n"
+        "assert isinstance(fn, types.FunctionType), type(fn)\n"
+        "print(fn.__name__, fn(prompts=['p', 'q'], completions=['abcdef', 'a']))\n"
+    )
+    out = run_python(code, "good").stdout.strip()
+    assert out == "fixture.length [2.0, 1.0]"
+
+
+def test_async_reward_is_detected_and_its_as_fn_is_async(use_plugins):
+    use_plugins("good")
+    reward = reward_core.get_reward("fixture.async_length")
+    assert reward_core.is_async_reward(reward)
+    fn = reward.as_fn()
+    assert inspect.iscoroutinefunction(fn)
+    assert asyncio.run(fn(prompts=["p"], completions=["abc"])) == [3.0]
+    from trl.trainer.utils import is_async_callable  # TRL's own detection agrees
+
+    assert is_async_callable(reward) and is_async_callable(fn)
+    assert not is_async_callable(reward_core.get_reward("fixture.length"))
+
+
+def test_score_calls_async_rewards_from_sync_code_and_inside_a_running_loop(use_plugins):
+    use_plugins("good")
+    reward = reward_core.get_reward("fixture.async_length")
+    assert reward.score(["p"], ["abcd"]) == [4.0]
+
+    async def inside_a_loop():  # a notebook cell: a loop is already running in this thread
+        return reward.score(["p"], ["ab"])
+
+    assert asyncio.run(inside_a_loop()) == [2.0]
+
+
+def test_none_scores_are_allowed():
+    class Skips(BaseReward):
+        def __call__(self, prompts, completions, **kwargs):
+            return [None if completion_text(c) == "" else 1.0 for c in completions]
+
+    reward_core.register_reward("test.skips", Skips)
+    assert reward_core.get_reward("test.skips")(prompts=["a", "b"], completions=["", "x"]) == [None, 1.0]
