@@ -1,0 +1,245 @@
+"""The verifier worker: a separate process that runs math-verify and sympy, under a memory cap.
+
+Started by `pool.VerifierPool` as `python -m reward_math_correctness._worker IN_FD OUT_FD MEMORY_MB`; it reads
+`(task_id, gold, answer, options)` tuples and answers `(task_id, (verdict, relative_error))`. The pool kills it
+when a verification misses its deadline, so nothing here needs a timeout of its own (math-verify's
+`signal.alarm` timeouts are switched off).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+_CACHE_LIMIT = 4096
+_gold_cache: dict[str, Any] = {}
+_config: list | None = None
+
+# Operators that leave the problem unsolved: a prediction using one the gold does not use is not an answer.
+_UNSOLVED = {
+    "integral": re.compile(r"\\i+nt|\\oint"),
+    "sum": re.compile(r"\\sum"),
+    "product": re.compile(r"\\prod"),
+    "limit": re.compile(r"\\lim"),
+    "binomial": re.compile(r"\\[dt]?binom|\\choose"),
+    "gcd": re.compile(r"\\gcd|gcd\s*\(|\{gcd\}"),
+    "lcm": re.compile(r"\\lcm|lcm\s*\(|\{lcm\}"),
+    "determinant": re.compile(r"\\det"),
+    "derivative": re.compile(r"\\d?frac\s*\{\s*d|\\partial|\\mathrm\{d\}|\\prime|[a-zA-Z]'+\s*\("),
+    "logarithm": re.compile(r"\\log|\\ln|\\lg"),
+    "trigonometry": re.compile(r"\\(?:arc)?(?:sin|cos|tan|cot|sec|csc)h?(?![a-z])"),
+    "modulo": re.compile(r"\\[bp]?mod"),
+    "factorial": re.compile(r"!(?!=)"),
+}
+_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox|textrm|operatorname)\s*\{([^{}]*)\}")
+
+
+def _extraction_config() -> list:
+    global _config
+    if _config is None:
+        from math_verify import ExprExtractionConfig, LatexExtractionConfig
+
+        _config = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
+    return _config
+
+
+def _parse(text: str) -> list:
+    from math_verify import parse
+
+    config = _extraction_config()
+    anchored = "\\boxed" in text or "\\fbox" in text or "$" in text or "\\(" in text or "\\[" in text
+    if anchored:
+        return parse(text, config, parsing_timeout=None)
+    # A bare final answer (a box's content, a gold cell): read it as the boxed answer it is, so lists,
+    # tuples and intervals keep every element; plain text that is not LaTeX falls back to free extraction.
+    return parse(f"\\boxed{{{text}}}", config, parsing_timeout=None) or parse(text, config, parsing_timeout=None)
+
+
+def parse_gold(gold: str) -> list:
+    parsed = _gold_cache.get(gold)
+    if parsed is None:
+        parsed = _parse(gold)
+        if len(_gold_cache) >= _CACHE_LIMIT:
+            _gold_cache.clear()
+        _gold_cache[gold] = parsed
+    return parsed
+
+
+def _plain(text: str) -> str:
+    """`text` without `\\text{...}` words and spacing commands, for operator scans."""
+    text = re.sub(r"\\text\s*\{[^{}]*\}", " ", text)
+    return text.replace("\\!", " ")
+
+
+def unsolved_operator(gold: str, answer: str) -> str | None:
+    """The operator family the answer uses and the gold does not (`\\int` when the gold is 1/3), or None."""
+    answer_plain = _plain(answer)
+    gold_plain = _plain(gold)
+    for family, pattern in _UNSOLVED.items():
+        if pattern.search(answer_plain) and not pattern.search(gold_plain):
+            return family
+    return None
+
+
+def _top_level_split(text: str, sep: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c in "{([":
+            depth += 1
+        elif c in "})]":
+            depth -= 1
+        elif c == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def false_chain(answer: str) -> bool:
+    """True for `a = b = c` chains whose right-hand sides are not all equal (math-verify keeps only the last)."""
+    from math_verify import verify
+
+    body = answer.strip().strip("$")
+    if "\\boxed" in body:
+        return False  # several boxes are compared as a set, not as a chain
+    parts = [p.strip() for p in _top_level_split(body, "=")]
+    if len(parts) < 3:
+        return False
+    if re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", parts[0])):
+        parts = parts[1:]  # `x = 2 + 1 = 3`: the variable is not a value
+    values = [_parse(f"${p}$") for p in parts]
+    if any(not v for v in values):
+        return True
+    last = values[-1]
+    return not all(verify(v, last, timeout_seconds=None) for v in values[:-1])
+
+
+def _scalar(parsed: list) -> Any:
+    import sympy
+
+    value = parsed[0] if parsed else None
+    if isinstance(value, sympy.Expr) and value.is_number:
+        return value
+    return None
+
+
+def _relative_error(gold: Any, pred: Any) -> float | None:
+    """|gold - pred| / |gold| at 30 digits (mpmath exponents never underflow, so 1/2004! works)."""
+    try:
+        diff = abs((gold - pred).evalf(30))
+        scale = abs(gold.evalf(30))
+        if not (diff.is_real and scale.is_real):
+            return None
+        if scale == 0:
+            return float(diff != 0) * float("inf") if diff != 0 else 0.0
+        rel = diff / scale
+        return float(rel) if rel < 1e300 else float("inf")
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        return None
+
+
+def judge(gold: str, answer: str | None, options: dict) -> tuple[str, float | None]:
+    """The verdict for one (gold, extracted answer) pair: correct / wrong / gold_unparsable (+ relative error).
+
+    `answer=None` only checks that the gold parses (for rows without an answer or with a rejected one).
+    """
+    from math_verify import verify
+
+    gold_parsed = parse_gold(gold)
+    if not gold_parsed:
+        return "gold_unparsable", None
+    if answer is None:
+        return "gold_ok", None
+    if unsolved_operator(gold, answer):
+        return "wrong", None
+    pred_parsed = _parse(answer)
+    if not pred_parsed:
+        return "wrong", None
+    equal = verify(
+        gold_parsed,
+        pred_parsed,
+        float_rounding=options.get("float_rounding", 6),
+        strict=True,
+        timeout_seconds=None,
+    )
+    g, p = _scalar(gold_parsed), _scalar(pred_parsed)
+    rel = _relative_error(g, p) if g is not None and p is not None else None
+    if not equal:
+        return "wrong", rel
+    if gold.count("=") < 2 and false_chain(answer):
+        return "wrong", None
+    if rel is not None and rel > 1e-12 and not re.search(r"\d\.\d", gold):
+        # math-verify compares numbers after rounding: it equates 1/2004! with 1/2006! and 1.414214 with
+        # sqrt(2). Exact golds need exact answers; decimals pass only when the caller opted in.
+        approximate = re.search(r"\d\.\d", answer) is not None
+        if not (approximate and options.get("accept_decimal_approximations", False)):
+            return "wrong", rel
+    return "correct", rel
+
+
+def _set_memory_cap(megabytes: int) -> None:
+    if megabytes <= 0:
+        return
+    import resource
+
+    limit = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _die_with_parent() -> None:
+    # Linux: the kernel kills this worker when the trainer dies, even mid-computation.
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def main(argv: list[str]) -> None:
+    import logging
+    import os
+    from multiprocessing.connection import Connection
+
+    in_fd, out_fd, memory_mb = int(argv[0]), int(argv[1]), int(argv[2])
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:
+        return
+    inbox = Connection(in_fd, writable=False)
+    outbox = Connection(out_fd, readable=False)
+    import math_verify  # noqa: F401  (import before the cap: sympy's import is the biggest allocation)
+
+    logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+    _extraction_config()
+    _set_memory_cap(memory_mb)
+    outbox.send(("ready", os.getpid()))
+    while True:
+        try:
+            task_id, gold, answer, options = inbox.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result = judge(gold, answer, options)
+        except MemoryError:
+            _gold_cache.clear()
+            result = ("resource", None)
+        except RecursionError:
+            result = ("resource", None)
+        except Exception as exc:  # a sympy/latex2sympy bug on one input must not take the worker down
+            result = ("error", None)
+            del exc
+        try:
+            outbox.send((task_id, result))
+        except (BrokenPipeError, OSError):
+            return
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

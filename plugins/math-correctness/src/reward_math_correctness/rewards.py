@@ -1,0 +1,217 @@
+"""`math.answer_correctness`: is the final answer equal to the gold answer?"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import OrderedDict
+from typing import Any, Literal
+
+from reward_core import BaseReward, RewardConfig, completion_text, cpus_per_rank, param
+from reward_core.errors import RewardInputError
+
+from . import text as _text
+
+__all__ = ["AnswerCorrectnessConfig", "AnswerCorrectnessReward"]
+
+_VERDICT_CACHE_SIZE = 200_000
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class AnswerCorrectnessConfig(RewardConfig):
+    name: str = "math.answer_correctness"
+    gold_column: str = param("answer", doc="Dataset column holding the gold answer (e.g. 'solution' for MATH).")
+    correct_score: float = param(1.0, doc="Score of a correct final answer.")
+    wrong_score: float = param(0.0, doc="Score of a wrong final answer (also: rejected or timed-out answers).")
+    no_answer_score: float = param(0.0, doc="Score when the completion gives no final answer at all.")
+    timeout_score: Literal["wrong", "none"] = param(
+        "wrong",
+        doc="A verification that misses its deadline scores as wrong, or 'none' to skip the row (TRL: NaN).",
+        choices=("wrong", "none"),
+    )
+    deadline_seconds: float = param(2.0, doc="Hard limit per verification; the worker is killed past it.", ge=0.05)
+    memory_mb: int = param(2048, doc="Address-space cap per worker process (RLIMIT_AS), in MiB; 0 = none.", ge=0)
+    workers: int = param(0, doc="Verifier processes; 0 = reward_core.cpus_per_rank().", ge=0)
+    reasoning_tags: tuple[str, ...] = param(
+        ("think", "reasoning"),
+        doc="Reasoning blocks: when one is present, only the text after its closing tag is read.",
+    )
+    accept_decimal_approximations: bool = param(
+        False, doc="Accept rounded decimals of exact golds (1.414214 for sqrt(2)); off: they are wrong."
+    )
+    partial_credit: tuple[tuple[float, float], ...] = param(
+        (),
+        doc="Opt-in, REWARDS WRONG ANSWERS: [[relative tolerance, score], ...], e.g. [[0.1, 0.5], [0.2, 0.25]] "
+        "gives 0.5 to a wrong number within 10 % of the gold and 0.25 within 20 %.",
+    )
+    max_answer_chars: int = param(1000, doc="Longer final answers are rejected as wrong before parsing.", ge=1)
+
+
+class AnswerCorrectnessReward(BaseReward):
+    """Scores 1.0 when the completion's final answer equals the gold answer, 0.0 otherwise (scores are params).
+
+    The final answer is the last `<answer>...</answer>`, the `\\boxed{}` answer, GSM8K's `#### n` or "the
+    (final) answer is ...", read only after the reasoning block (`</think>`) when there is one. Plain numbers
+    are compared exactly in-process (thousands separators, `$`, units, `x =`, percent, `\\frac{a}{b}`); the
+    rest goes to math-verify in a pool of worker processes, each verification under a hard deadline and a
+    memory cap, so no input can hang training. It resists gaming: several different answers, boxing the
+    unsolved problem (`\\int`, `\\binom`, `\\sum`, `12!/10!`), answers only in the reasoning, false chains
+    (`1=2=3`), rounded decimals of exact golds and tiny-value confusions (`1/2004!` vs `1/2006!`) are wrong.
+    A gold that cannot be parsed gives None (TRL skips the row). Metrics (through TRL's `log_metric`):
+    `gold_unparsable`, `timeouts`, `rejected`, `no_answer`.
+
+    Example:
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("math.answer_correctness", workers=1)
+    >>> reward(prompts=["q", "q"], completions=["#### 1,000", "<answer>999</answer>"], answer=["1000", "1000"])
+    [1.0, 0.0]
+    """
+
+    config_class = AnswerCorrectnessConfig
+    score_range = (0.0, 1.0)  # with the default scores; otherwise between the lowest and highest score param
+
+    def __init__(self, config: AnswerCorrectnessConfig | None = None) -> None:
+        super().__init__(config)
+        self._init_runtime()
+
+    def _init_runtime(self) -> None:
+        self._pool = None
+        self._pool_lock = threading.Lock()
+        self._verdicts: OrderedDict[tuple[str, str | None], tuple[str, float | None]] = OrderedDict()
+        self._options = {
+            "float_rounding": 6,
+            "accept_decimal_approximations": self.config.accept_decimal_approximations,
+        }
+
+    # The pool, its lock and the caches are per process: never pickled.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self.config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.config = state["config"]
+        self.__name__ = self.config.name
+        self.__doc__ = type(self).__doc__
+        self._init_runtime()
+
+    @property
+    def pool(self):
+        """The worker pool (created on first use)."""
+        with self._pool_lock:
+            if self._pool is None:
+                from .pool import VerifierPool
+
+                self._pool = VerifierPool(self.config.workers or cpus_per_rank(), self.config.memory_mb)
+            return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes now (they restart if the reward is called again)."""
+        if self._pool is not None:
+            self._pool.close()
+
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
+        cfg = self.config
+        if cfg.gold_column not in kwargs:
+            raise RewardInputError(
+                f"no gold column {cfg.gold_column!r} in the batch (columns: {sorted(k for k in kwargs)}); pass "
+                f"the dataset column holding the reference answers with gold_column=... (e.g. 'solution')",
+                reward=self.__name__,
+            )
+        golds = kwargs[cfg.gold_column]
+        if not isinstance(golds, (list, tuple)) or len(golds) != len(completions):
+            raise RewardInputError(
+                f"column {cfg.gold_column!r} must hold one gold answer per completion", reward=self.__name__
+            )
+        answers = [_text.extract_answer(completion_text(c), cfg.reasoning_tags) for c in completions]
+        verdicts = self.verdicts([_text.gold_text(g) for g in golds], answers)
+        counts = {"gold_unparsable": 0, "timeouts": 0, "rejected": 0, "no_answer": 0}
+        scores: list[float | None] = []
+        for (verdict, rel), answer in zip(verdicts, answers):
+            scores.append(self._score(verdict, rel, answer, counts))
+        for metric, value in counts.items():
+            self.report_metric(kwargs, metric, value)
+        return scores
+
+    def _score(self, verdict: str, rel: float | None, answer: str | None, counts: dict[str, int]) -> float | None:
+        cfg = self.config
+        if verdict == "gold_unparsable":
+            counts["gold_unparsable"] += 1
+            return None
+        if verdict == "correct":
+            return cfg.correct_score
+        if answer is None:
+            counts["no_answer"] += 1
+            return cfg.no_answer_score
+        if verdict in ("timeout", "crashed", "resource"):
+            counts["timeouts"] += 1
+            return None if cfg.timeout_score == "none" else cfg.wrong_score
+        if verdict == "rejected":
+            counts["rejected"] += 1
+        if rel is not None and cfg.partial_credit:
+            for tolerance, credit in sorted(cfg.partial_credit):
+                if rel <= tolerance:
+                    return credit
+        return cfg.wrong_score
+
+    # -- the equivalence path --------------------------------------------------------------------------------
+    def verdicts(self, golds: list[str | None], answers: list[str | None]) -> list[tuple[str, float | None]]:
+        """`(verdict, relative error)` per (gold, extracted answer); verdicts: correct, wrong, rejected,
+        gold_unparsable, timeout, crashed, resource (a worker hit its memory cap), error."""
+        cfg = self.config
+        out: list[tuple[str, float | None] | None] = [None] * len(golds)
+        fast_golds: dict[str, Any] = {}  # parsed once per batch
+        todo: dict[tuple[str, str | None], list[int]] = {}
+        for i, (gold, answer) in enumerate(zip(golds, answers)):
+            if gold is None:
+                out[i] = ("gold_unparsable", None)
+                continue
+            if gold not in fast_golds:
+                fast_golds[gold] = _text.fast_number(gold)
+            g = fast_golds[gold]
+            if answer is not None:
+                reason = _text.absurd_reason(
+                    answer, max_chars=cfg.max_answer_chars, max_depth=30, max_exponent=100_000, max_factorial=10_000
+                )
+                if reason is not None:
+                    answer = None
+                    if g is not None:
+                        out[i] = ("rejected", None)
+                        continue
+                    todo.setdefault((gold, None), []).append(i)  # still find out whether the gold parses
+                    out[i] = ("rejected", None)
+                    continue
+            if g is not None:
+                if answer is None:
+                    out[i] = ("wrong", None)
+                    continue
+                p = _text.fast_number(answer)
+                if p is not None:
+                    if _text.numbers_equal(g, p):
+                        out[i] = ("correct", None)
+                    else:
+                        out[i] = ("wrong", abs(float(g[0] - p[0]) / float(g[0])) if g[0] else None)
+                    continue
+            cached = self._verdicts.get((gold, answer))
+            if cached is not None:
+                out[i] = cached
+                continue
+            todo.setdefault((gold, answer), []).append(i)
+        if todo:
+            keys = list(todo)
+            results = self.pool.run([(gold, answer, self._options) for gold, answer in keys], cfg.deadline_seconds)
+            for key, result in zip(keys, results):
+                verdict = tuple(result)
+                if verdict[0] == "gold_ok":
+                    verdict = ("wrong", None)
+                if verdict[0] == "error":
+                    verdict = ("wrong", None)  # math-verify could not read the answer
+                if verdict[0] not in ("timeout", "crashed"):  # load-dependent: never cache
+                    self._remember(key, verdict)
+                for i in todo[key]:
+                    if verdict[0] == "gold_unparsable" or out[i] is None:
+                        out[i] = verdict
+        return out  # type: ignore[return-value]
+
+    def _remember(self, key: tuple[str, str | None], verdict: tuple[str, float | None]) -> None:
+        self._verdicts[key] = verdict
+        if len(self._verdicts) > _VERDICT_CACHE_SIZE:
+            self._verdicts.popitem(last=False)
