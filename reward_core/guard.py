@@ -17,7 +17,6 @@ from .reward import completion_text, is_async_reward, prompt_text
 
 __all__ = ["GuardedReward", "AsyncGuardedReward", "guard", "check_scores"]
 
-_FAST_TYPES = frozenset({float, int, type(None)})
 _NONE = type(None)
 
 
@@ -145,14 +144,21 @@ def check_scores(reward: str, scores: Any, expected: int) -> list:
         )
     if len(scores) != expected:
         raise RewardOutputError(reward, f"got {len(scores)} scores for {expected} completions")
-    kinds = set(map(type, scores))
-    if kinds <= _FAST_TYPES:
-        try:
-            total = sum(scores) if _NONE not in kinds else sum([s for s in scores if s is not None])
-            if math.isfinite(total):
+    # Fast path, C-level loops only: count the element types, then one sum finds NaN and inf.
+    kinds = list(map(type, scores))
+    floats = kinds.count(float)
+    try:
+        if floats == expected:
+            if math.isfinite(sum(scores)):
                 return scores
-        except OverflowError:
-            pass
+        else:
+            nones = kinds.count(_NONE)
+            if floats + nones + kinds.count(int) == expected:
+                numbers = [s for s in scores if s is not None] if nones else scores
+                if math.isfinite(sum(numbers)):
+                    return scores
+    except OverflowError:  # huge ints: the slow path says which one
+        pass
     return _slow_check(reward, scores)
 
 

@@ -1,0 +1,34 @@
+# `make demo` and `make test` are the two commands in the README; both set everything up first.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+CONSTRAINTS := .ci/constraints.txt
+PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+
+# deepeval must never phone home, read .env files or write key files, in tests or demos.
+export DEEPEVAL_TELEMETRY_OPT_OUT=1
+export DEEPEVAL_DISABLE_DOTENV=1
+export DEEPEVAL_DISABLE_LEGACY_KEYFILE=1
+
+.PHONY: setup demo test bench
+
+setup: $(VENV)/.installed
+
+# Torch is installed first and pinned (CPU build, from the constraints file): an unpinned torch pulled in by
+# trl/accelerate would download a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) $(CONSTRAINTS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c $(CONSTRAINTS) setuptools wheel torch==2.13.0
+	$(PIP) install -q -c $(CONSTRAINTS) --no-build-isolation -e '.[trl,yaml,test]' $(foreach p,$(PLUGINS),-e $(p))
+	touch $@
+
+demo: setup
+	$(VENV)/bin/reward-core list
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
