@@ -112,7 +112,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        self.server.judge._handle(self, raw)
+        judge = self.server.judge
+        with judge._lock:
+            judge.in_flight += 1
+            judge.max_in_flight = max(judge.max_in_flight, judge.in_flight)
+        try:
+            judge._handle(self, raw)
+        finally:
+            with judge._lock:
+                judge.in_flight -= 1
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: bytes | None = None) -> None:
         body = raw if raw is not None else json.dumps(payload).encode("utf-8")
@@ -177,6 +185,8 @@ class JudgeServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests handled at once, to check a client's concurrency bound
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> JudgeServer:
@@ -235,8 +245,10 @@ class JudgeServer:
         self._check_modes()
 
     def reset_requests(self) -> None:
+        """Forget recorded requests and the in-flight high-water mark."""
         with self._lock:
             self.requests = []
+            self.max_in_flight = self.in_flight
 
     def requests_of(self, kind: str) -> list[dict[str, Any]]:
         """The recorded requests of one kind (``"score"`` or ``"steps"``)."""
