@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RewardCoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `reward-core list | head`
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +65,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=_cmd_show)
+
+    p = sub.add_parser("check", help="check a reward against the contract GRPOTrainer relies on")
+    p.add_argument("name")
+    _params_arguments(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_check)
+
+    p = sub.add_parser("score", help="score saved completions (JSONL) offline with the rewards of a spec")
+    p.add_argument("--config", required=True, help="reward spec: YAML, TOML or JSON with `rewards:`")
+    p.add_argument("--input", required=True, help="JSONL, one object per line: completion, prompt, columns")
+    p.add_argument("--output", required=True, help="JSONL written with `rewards` and `reward` added")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--correlation", action="store_true", help="also print the correlation between rewards")
+    p.set_defaults(handler=_cmd_score)
+
+    p = sub.add_parser("new", help="create a pip-installable reward pack")
+    p.add_argument("name", help="distribution name, e.g. acme-rewards")
+    p.add_argument("--namespace", help="reward namespace (default: first word of the name)")
+    p.add_argument("--directory", default=".", help="where to create it (default: here)")
+    p.set_defaults(handler=_cmd_new)
+
+    p = sub.add_parser("train", help="run GRPOTrainer with rewards from a YAML config (default: a tiny local demo)")
+    from .train import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(handler=_cmd_train)
     return parser
 
 
@@ -145,6 +174,69 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print()
         print(doc)
     return 0
+
+
+def _params_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+                        help="a reward parameter; VALUE is read as JSON when it parses (repeatable)")
+    parser.add_argument("--params", metavar="JSON", help="all parameters as one JSON object")
+
+
+def _read_params(args: argparse.Namespace) -> dict[str, Any]:
+    params: dict[str, Any] = json.loads(args.params) if args.params else {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"error: --param takes KEY=VALUE, got {item!r}")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from . import get_reward
+    from .testing import check_reward_contract
+
+    reward = get_reward(args.name, **_read_params(args))
+    results = check_reward_contract(reward)
+    failed = [r for r in results if r[1]]
+    if args.json:
+        print(json.dumps({"reward": args.name, "passed": not failed,
+                          "checks": [{"check": c, "problem": p} for c, p in results]}, indent=2))
+    else:
+        for check, problem in results:
+            print(f"{'FAIL' if problem else 'ok  '}  {check}" + (f": {problem}" if problem else ""))
+        print(f"\n{args.name}: {'breaks the contract' if failed else 'keeps the contract'} "
+              f"({len(results) - len(failed)}/{len(results)} checks passed)")
+    return 1 if failed else 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .score import score_file
+
+    summary = score_file(args.config, args.input, args.output, batch_size=args.batch_size)
+    summary.print(sys.stdout, correlation=args.correlation)
+    return 0
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_pack
+
+    try:
+        root = new_pack(args.name, args.directory, args.namespace)
+    except (ValueError, FileExistsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {root}: install it with `pip install -e {root}`, then `reward-core check` its rewards")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .train import run
+
+    return run(args)
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

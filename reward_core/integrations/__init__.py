@@ -1,0 +1,1 @@
+"""Integrations with training libraries (imported only when used)."""

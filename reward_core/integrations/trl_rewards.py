@@ -1,0 +1,188 @@
+"""TRL's own reward functions, resolvable by name (`trl.accuracy_reward`, ...) so one config mixes them with ours.
+
+The adapters declare TRL's parameters (factories such as `get_soft_overlong_punishment(max_completion_len,
+soft_punish_cache)` become params), accept both completion formats (TRL's rewards read
+`completion[0]["content"]` only), and let the gold column be renamed (TRL reads `solution`; many datasets
+call it `answer`). TRL is imported on the first call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from ..errors import RewardInputError
+from ..params import param
+from ..reward import BaseReward, RewardConfig, completion_text
+
+
+class _TrlReward(BaseReward):
+    """Calls a TRL reward function, built on first use (TRL's factories return closures, which do not pickle)."""
+
+    needs_solution: ClassVar[bool] = False
+
+    def _build(self) -> Callable[..., Any]:
+        raise NotImplementedError
+
+    def _extra_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
+        fn = self.__dict__.get("_fn") or self.__dict__.setdefault("_fn", self._build())
+        conversational = [[{"role": "assistant", "content": completion_text(c)}] for c in completions]
+        if self.needs_solution:
+            column = self.config.solution_column  # type: ignore[attr-defined]
+            if column not in kwargs:
+                raise RewardInputError(
+                    f"needs the gold answers in a {column!r} column, and the batch has only "
+                    f"{sorted(k for k in kwargs if isinstance(kwargs[k], list))}; set the param "
+                    "solution_column to the column that holds them",
+                    reward=self.__name__,
+                )
+            kwargs = {**kwargs, "solution": [str(v) for v in kwargs[column]]}
+        return list(fn(completions=conversational, **kwargs, **self._extra_kwargs()))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_fn"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SolutionConfig(RewardConfig):
+    solution_column: str = param("solution", doc="Dataset column with the gold answers (TRL's name: solution).")
+
+
+class TrlAccuracyReward(_TrlReward):
+    """TRL's `accuracy_reward`: 1.0 when math-verify finds the answer equal to the gold, None when it can't parse.
+
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("trl.accuracy_reward", solution_column="answer")
+    >>> reward(prompts=["1+1?", "1+1?"], completions=["So $\\\\boxed{2}$.", "$\\\\boxed{3}$"], answer=["2", "2"])
+    [1.0, 0.0]
+    """
+
+    config_class = SolutionConfig
+    score_range = (0.0, 1.0)
+    needs_solution = True
+
+    def _build(self) -> Callable[..., Any]:
+        from trl.rewards import accuracy_reward
+
+        return accuracy_reward
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ReasoningAccuracyConfig(SolutionConfig):
+    reasoning_delimiters: list[str] | None = param(None, doc="Text after the last of these is graded ('</think>').")
+
+
+class TrlReasoningAccuracyReward(_TrlReward):
+    """TRL's `reasoning_accuracy_reward`: accuracy of the text after the reasoning block (0 without one)."""
+
+    config_class = ReasoningAccuracyConfig
+    score_range = (0.0, 1.0)
+    needs_solution = True
+
+    def _build(self) -> Callable[..., Any]:
+        from trl.rewards import reasoning_accuracy_reward
+
+        return reasoning_accuracy_reward
+
+    def _extra_kwargs(self) -> dict[str, Any]:
+        delimiters = self.config.reasoning_delimiters  # type: ignore[attr-defined]
+        return {"reasoning_delimiters": delimiters} if delimiters else {}
+
+
+class TrlThinkFormatReward(_TrlReward):
+    """TRL's `think_format_reward`: 1.0 when the completion starts with one `<think>...</think>` block.
+
+    >>> from reward_core import get_reward
+    >>> get_reward("trl.think_format_reward")(prompts=["q", "q"], completions=["<think>hm</think>4", "4"])
+    [1.0, 0.0]
+    """
+
+    score_range = (0.0, 1.0)
+
+    def _build(self) -> Callable[..., Any]:
+        from trl.rewards import think_format_reward
+
+        return think_format_reward
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SoftOverlongConfig(RewardConfig):
+    max_completion_len: int = param(doc="Maximum completion length in tokens (L_max).", ge=1)
+    soft_punish_cache: int = param(doc="Tokens before L_max where the penalty ramps from 0 to -1.", ge=0)
+
+
+class TrlSoftOverlongReward(_TrlReward):
+    """TRL's `get_soft_overlong_punishment` (DAPO): 0 up to L_max - cache, then linearly down to -1 at L_max."""
+
+    config_class = SoftOverlongConfig
+    score_range = (-1.0, 0.0)
+
+    def _build(self) -> Callable[..., Any]:
+        from trl.rewards import get_soft_overlong_punishment
+
+        return get_soft_overlong_punishment(self.config.max_completion_len, self.config.soft_punish_cache)  # type: ignore[attr-defined]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RepetitionConfig(RewardConfig):
+    ngram_size: int = param(3, doc="Length of the n-grams of token ids compared.", ge=1)
+    max_penalty: float = param(-1.0, doc="Penalty when every n-gram repeats (must be <= 0).", le=0.0)
+
+
+class TrlRepetitionPenaltyReward(_TrlReward):
+    """TRL's `get_repetition_penalty_reward`: a penalty growing with the share of repeated token n-grams."""
+
+    config_class = RepetitionConfig
+    score_range = (-1.0, 0.0)
+
+    def _build(self) -> Callable[..., Any]:
+        from trl.rewards import get_repetition_penalty_reward
+
+        return get_repetition_penalty_reward(self.config.ngram_size, self.config.max_penalty)  # type: ignore[attr-defined]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class CosineScaledConfig(SolutionConfig):
+    max_len: int = param(doc="Completion length (characters) at which the cosine schedule ends.", ge=1)
+    min_value_wrong: float = param(-1.0, doc="Score of a long wrong answer.")
+    max_value_wrong: float = param(-0.5, doc="Score of a short wrong answer.")
+    min_value_correct: float = param(0.5, doc="Score of a long correct answer.")
+    max_value_correct: float = param(1.0, doc="Score of a short correct answer.")
+
+
+class TrlCosineScaledReward(_TrlReward):
+    """TRL's `get_cosine_scaled_reward`: correctness scaled by length (short right answers score highest)."""
+
+    config_class = CosineScaledConfig
+    score_range = (-1.0, 1.0)
+    needs_solution = True
+
+    def _build(self) -> Callable[..., Any]:
+        from trl.rewards import get_cosine_scaled_reward
+
+        c = self.config
+        return get_cosine_scaled_reward(
+            c.max_len, c.min_value_wrong, c.max_value_wrong, c.min_value_correct, c.max_value_correct  # type: ignore[attr-defined]
+        )
+
+
+#: name -> (class, summary, aliases): registered by reward-core's built-in plugin.
+TRL_REWARDS = {
+    "trl.accuracy_reward": ("TrlAccuracyReward", "TRL's math-verify accuracy (1.0 right, None if gold unparsable).", ()),
+    "trl.reasoning_accuracy_reward": ("TrlReasoningAccuracyReward", "TRL's accuracy of the text after </think>.", ()),
+    "trl.think_format_reward": ("TrlThinkFormatReward", "TRL's check for a leading <think>...</think> block.", ()),
+    "trl.soft_overlong_punishment": (
+        "TrlSoftOverlongReward", "TRL's DAPO soft overlong punishment.", ("trl.get_soft_overlong_punishment",)
+    ),
+    "trl.repetition_penalty": (
+        "TrlRepetitionPenaltyReward", "TRL's n-gram repetition penalty.", ("trl.get_repetition_penalty_reward",)
+    ),
+    "trl.cosine_scaled": ("TrlCosineScaledReward", "TRL's length-scaled correctness.", ("trl.get_cosine_scaled_reward",)),
+}
