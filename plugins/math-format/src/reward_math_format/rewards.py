@@ -1,0 +1,487 @@
+"""Format rewards for reasoning completions: tags, strict structure, think format, length, repetition, steps.
+
+Every reward reads completions with `reward_core.completion_text` (plain strings and conversational
+completions alike) and scans in linear time (see `_scan`), so a 1 MB completion costs milliseconds. Tags
+inside Markdown code (fenced blocks or inline code spans) are mentions, not structure: they never count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from reward_core import BaseReward, RewardConfig, completion_text, param
+from reward_core.errors import ColumnLengthError, InvalidParamsError, RewardInputError
+
+from ._scan import TAG_NAME, code_spans, find_once, is_blank, words
+
+__all__ = [
+    "ReasoningTagsConfig",
+    "ReasoningTagsReward",
+    "StrictFormatConfig",
+    "StrictFormatReward",
+    "ThinkFormatConfig",
+    "ThinkFormatReward",
+    "SoftOverlongConfig",
+    "SoftOverlongReward",
+    "RepetitionPenaltyConfig",
+    "RepetitionPenaltyReward",
+    "StepFormatConfig",
+    "StepFormatReward",
+]
+
+_IGNORE_CODE_DOC = "Ignore tags inside Markdown code (``` / ~~~ fences and `inline` spans): they are mentions."
+
+
+def _check_tags(config: Any, *fields: str) -> None:
+    # Tag names become literal search strings; '<', '>' or whitespace in them would change what matches.
+    values = [getattr(config, f) for f in fields]
+    for field, value in zip(fields, values):
+        if not TAG_NAME.fullmatch(value):
+            raise InvalidParamsError(
+                f"reward {config.name!r}: parameter {field!r} must be a bare tag name such as 'think' or 'answer' "
+                f"(letters, digits, '_', '-', '.', ':'; no angle brackets), got {value!r}"
+            )
+    if len(set(values)) != len(values):
+        raise InvalidParamsError(f"reward {config.name!r}: parameters {', '.join(fields)} must differ, got {values!r}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# math.reasoning_tags
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ReasoningTagsConfig(RewardConfig):
+    name: str = "math.reasoning_tags"
+    reasoning_tag: str = param("reasoning", doc="Name of the reasoning tag (e.g. 'think' for R1 style).")
+    answer_tag: str = param("answer", doc="Name of the answer tag.")
+    ignore_code_blocks: bool = param(True, doc=_IGNORE_CODE_DOC)
+
+    def __post_init__(self) -> None:
+        _check_tags(self, "reasoning_tag", "answer_tag")
+
+
+class ReasoningTagsReward(BaseReward):
+    """+0.5 for each of the four reasoning/answer tags that appears exactly once, -0.5 for each that does not.
+
+    The reference guide's `ReasoningTagsReward`: `<reasoning>`, `</reasoning>`, `<answer>`, `</answer>` are
+    counted independently, so scores are -2.0, -1.0, 0.0, 1.0 or 2.0. A tag used twice (stuffing,
+    duplication) scores as badly as a missing one; tags inside Markdown code do not count. It is a dense
+    shaping signal: it does not look at order, nesting or emptiness (`<answer></answer><reasoning></reasoning>`
+    scores 2.0) — pair it with `math.strict_format`, which does.
+
+    Example:
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("math.reasoning_tags")
+    >>> reward(prompts=["q", "q"], completions=["<reasoning>2+2</reasoning><answer>4</answer>", "<answer>4</answer>"])
+    [2.0, 0.0]
+    >>> r1 = get_reward("math.reasoning_tags", reasoning_tag="think")
+    >>> r1(prompts=["q"], completions=[[{"role": "assistant", "content": "<think>2+2</think><answer>4</answer>"}]])
+    [2.0]
+    """
+
+    config_class = ReasoningTagsConfig
+    score_range = (-2.0, 2.0)
+
+    def __init__(self, config: ReasoningTagsConfig | None = None) -> None:
+        super().__init__(config)
+        r, a = self.config.reasoning_tag, self.config.answer_tag
+        self._tags = (f"<{r}>", f"</{r}>", f"<{a}>", f"</{a}>")
+
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
+        tags = self._tags
+        ignore_code = self.config.ignore_code_blocks
+        scores = []
+        for completion in completions:
+            text = completion_text(completion)
+            code = code_spans(text) if ignore_code else None
+            score = 0.0
+            for tag in tags:
+                score += 0.5 if find_once(text, tag, code) >= 0 else -0.5
+            scores.append(score)
+        return scores
+
+
+# --------------------------------------------------------------------------------------------------------------
+# math.strict_format
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class StrictFormatConfig(RewardConfig):
+    name: str = "math.strict_format"
+    reasoning_tag: str = param("reasoning", doc="Name of the reasoning tag (e.g. 'think' for R1 style).")
+    answer_tag: str = param("answer", doc="Name of the answer tag.")
+    ignore_code_blocks: bool = param(True, doc=_IGNORE_CODE_DOC)
+
+    def __post_init__(self) -> None:
+        _check_tags(self, "reasoning_tag", "answer_tag")
+
+
+class StrictFormatReward(BaseReward):
+    """1.0 for exactly `<reasoning>...</reasoning>` then `<answer>...</answer>`, with documented partial credit.
+
+    Structure (required, else 0.0): each of the four tags exactly once outside Markdown code, in the order
+    `<reasoning>` < `</reasoning>` < `<answer>` < `</answer>` — so nested, duplicated, stuffed, missing or
+    answer-first layouts score 0.0. A well-structured completion starts at 1.0 and loses:
+
+    - 0.5 if the reasoning is empty (only whitespace or invisible characters such as U+200B);
+    - 0.5 if the answer is empty;
+    - 0.5 if anything visible follows `</answer>`;
+    - 0.25 if anything visible precedes `<reasoning>` or sits between `</reasoning>` and `<answer>`;
+
+    floored at 0.0. Logs `<name>/structured`, the share of completions with a valid structure.
+
+    Example:
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("math.strict_format")
+    >>> reward(prompts=["q"] * 3, completions=[
+    ...     "<reasoning>2+2 is 4</reasoning>\\n<answer>4</answer>",
+    ...     "<reasoning>2+2 is 4</reasoning>\\n<answer>4</answer> and more",
+    ...     "<answer>4</answer><reasoning>2+2 is 4</reasoning>",
+    ... ])
+    [1.0, 0.5, 0.0]
+    """
+
+    config_class = StrictFormatConfig
+    score_range = (0.0, 1.0)
+
+    def __init__(self, config: StrictFormatConfig | None = None) -> None:
+        super().__init__(config)
+        r, a = self.config.reasoning_tag, self.config.answer_tag
+        self._tags = (f"<{r}>", f"</{r}>", f"<{a}>", f"</{a}>")
+
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
+        scores = [self._score(completion_text(c)) for c in completions]
+        if scores:
+            self.report_metric(kwargs, "structured", sum(s > 0.0 for s in scores) / len(scores))
+        return scores
+
+    def _score(self, text: str) -> float:
+        open_r, close_r, open_a, close_a = self._tags
+        code = code_spans(text) if self.config.ignore_code_blocks else None
+        r0 = find_once(text, open_r, code)
+        r1 = find_once(text, close_r, code)
+        a0 = find_once(text, open_a, code)
+        a1 = find_once(text, close_a, code)
+        # -1 (missing or repeated) fails the chain too, since the positions must strictly increase from 0.
+        if not (0 <= r0 < r1 < a0 < a1):
+            return 0.0
+        score = 1.0
+        if is_blank(text, r0 + len(open_r), r1):
+            score -= 0.5
+        if is_blank(text, a0 + len(open_a), a1):
+            score -= 0.5
+        if not is_blank(text, a1 + len(close_a)):
+            score -= 0.5
+        if not (is_blank(text, 0, r0) and is_blank(text, r1 + len(close_r), a0)):
+            score -= 0.25
+        return max(score, 0.0)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# math.think_format
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ThinkFormatConfig(RewardConfig):
+    name: str = "math.think_format"
+    think_tag: str = param("think", doc="Name of the thinking tag.")
+    allow_empty: bool = param(
+        False, doc="Accept an empty thought (`<think></think>`), as TRL's think_format_reward does."
+    )
+    ignore_code_blocks: bool = param(True, doc=_IGNORE_CODE_DOC)
+
+    def __post_init__(self) -> None:
+        _check_tags(self, "think_tag")
+
+
+class ThinkFormatReward(BaseReward):
+    """1.0 when the completion opens with a `<think>...</think>` block, else 0.0 (TRL's think_format_reward).
+
+    Conditions: the text starts with `<think>` (leading whitespace allowed), and `<think>` and `</think>`
+    each occur exactly once outside Markdown code; whatever follows `</think>` is the answer and is not
+    judged. Stricter than `trl.rewards.think_format_reward`, which accepts several `</think>` and an empty
+    thought: here an empty (whitespace-only) thought scores 0.0 unless `allow_empty=True`.
+
+    Example:
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("math.think_format")
+    >>> reward(prompts=["q"] * 3, completions=[
+    ...     [{"role": "assistant", "content": "<think>\\nThis is my reasoning.\\n</think>\\nThis is my answer."}],
+    ...     [{"role": "assistant", "content": "<think>\\nThis is my reasoning.\\nThis is my answer."}],
+    ...     [{"role": "assistant", "content": "<think></think>42"}],
+    ... ])
+    [1.0, 0.0, 0.0]
+    """
+
+    config_class = ThinkFormatConfig
+    score_range = (0.0, 1.0)
+
+    def __init__(self, config: ThinkFormatConfig | None = None) -> None:
+        super().__init__(config)
+        self._open = f"<{self.config.think_tag}>"
+        self._close = f"</{self.config.think_tag}>"
+
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
+        return [self._score(completion_text(c)) for c in completions]
+
+    def _score(self, text: str) -> float:
+        open_tag, close_tag = self._open, self._close
+        if text.startswith(open_tag):
+            start = 0
+        else:
+            stripped = text.lstrip()
+            if not stripped.startswith(open_tag):
+                return 0.0
+            start = len(text) - len(stripped)
+        code = code_spans(text) if self.config.ignore_code_blocks else None
+        if find_once(text, open_tag, code) != start:
+            return 0.0
+        end = find_once(text, close_tag, code)
+        if end < 0:
+            return 0.0
+        if not self.config.allow_empty and is_blank(text, start + len(open_tag), end):
+            return 0.0
+        return 1.0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Token ids from TRL's `completion_ids` column
+
+
+def _ids_column(reward: BaseReward, kwargs: dict[str, Any], n: int, required: bool) -> Sequence[Any] | None:
+    ids = kwargs.get("completion_ids")
+    if ids is None:
+        if required:
+            raise RewardInputError(
+                "needs token lengths from the `completion_ids` column, which GRPOTrainer passes; when calling "
+                "the reward yourself, pass completion_ids=[[token ids of completion 0], ...]",
+                reward=reward.__name__,
+            )
+        return None
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
+        raise RewardInputError(
+            f"completion_ids must be a list with one list of token ids per completion, got {type(ids).__name__}",
+            reward=reward.__name__,
+        )
+    if len(ids) != n:
+        raise ColumnLengthError(
+            f"completion_ids has {len(ids)} rows for {n} completions; pass one list of token ids per completion",
+            reward=reward.__name__,
+        )
+    return ids
+
+
+def _token_ids(reward: BaseReward, ids: Any, row: int) -> Sequence[Any]:
+    if type(ids) is list or type(ids) is tuple:
+        return ids
+    tolist = getattr(ids, "tolist", None)  # a tensor or array row: compare values, not element objects
+    if callable(tolist):
+        ids = tolist()
+        if isinstance(ids, list):
+            return ids
+    if isinstance(ids, Sequence) and not isinstance(ids, (str, bytes)):
+        return ids
+    raise RewardInputError(
+        f"completion_ids[{row}] must be a list of token ids, got {type(ids).__name__} {str(ids)[:60]!r}",
+        reward=reward.__name__,
+        row=row,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# math.soft_overlong
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SoftOverlongConfig(RewardConfig):
+    name: str = "math.soft_overlong"
+    max_completion_len: int = param(
+        doc="L_max, in tokens: longer completions score -1.0 (usually GRPOConfig.max_completion_length).", ge=1
+    )
+    soft_punish_cache: int = param(
+        doc="L_cache, in tokens: the penalty grows linearly from 0 to -1 over the last L_cache tokens "
+        "before L_max (0: only completions longer than L_max are punished).",
+        ge=0,
+    )
+
+    def __post_init__(self) -> None:
+        if self.soft_punish_cache > self.max_completion_len:
+            raise InvalidParamsError(
+                f"reward {self.name!r}: soft_punish_cache ({self.soft_punish_cache}) must not exceed "
+                f"max_completion_len ({self.max_completion_len})"
+            )
+
+
+class SoftOverlongReward(BaseReward):
+    """DAPO's soft overlong punishment (Eq. 13): 0 up to L_max - L_cache tokens, then linear down to -1.
+
+    With `L = len(completion_ids[i])`: 0.0 when `L <= L_max - L_cache`, `(L_max - L_cache - L) / L_cache`
+    when `L_max - L_cache < L <= L_max`, and -1.0 beyond `L_max`. Same parameters and scores as
+    `trl.rewards.get_soft_overlong_punishment`. It only penalises, so it cannot be gamed by padding;
+    token counts come from `completion_ids` (GRPOTrainer passes it), never from the text.
+
+    Example:
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("math.soft_overlong", max_completion_len=100, soft_punish_cache=20)
+    >>> reward(prompts=["q"] * 3, completions=["a", "b", "c"], completion_ids=[[1] * 80, [1] * 90, [1] * 101])
+    [0.0, -0.5, -1.0]
+    """
+
+    config_class = SoftOverlongConfig
+    score_range = (-1.0, 0.0)
+
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
+        column = _ids_column(self, kwargs, len(completions), required=True)
+        max_len = self.config.max_completion_len
+        cache = self.config.soft_punish_cache
+        free = max_len - cache
+        try:
+            # list.__len__ is len() that also rejects non-lists (a string row would count characters).
+            return [0.0 if n <= free else -1.0 if n > max_len else (free - n) / cache for n in map(list.__len__, column)]
+        except TypeError:  # tuples, tensors, arrays, or a bad row to report
+            lengths = [len(_token_ids(self, ids, row)) for row, ids in enumerate(column)]
+        return [0.0 if n <= free else -1.0 if n > max_len else (free - n) / cache for n in lengths]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# math.repetition_penalty
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RepetitionPenaltyConfig(RewardConfig):
+    name: str = "math.repetition_penalty"
+    ngram_size: int = param(3, doc="Length of the n-grams compared (tokens, or words without completion_ids).", ge=1)
+    max_penalty: float = param(-1.0, doc="Score of a fully repetitive completion; must be <= 0.", le=0.0)
+
+
+class RepetitionPenaltyReward(BaseReward):
+    """Penalty proportional to the share of repeated n-grams: `(1 - unique / total) * max_penalty`.
+
+    As `trl.rewards.get_repetition_penalty_reward` (same parameters, same scores), over the token ids of
+    `completion_ids` when the batch has them (GRPOTrainer passes them); otherwise over words: whitespace-split
+    words, with every character of unspaced scripts (Chinese, Japanese, Thai...) counted as one word, so
+    repeated non-ASCII text is penalised too. Fewer than `ngram_size` units score 0.0. Range
+    `max_penalty..0` (`-1..0` by default).
+
+    Example:
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("math.repetition_penalty", ngram_size=2)
+    >>> reward(prompts=["q", "q"], completions=["a", "b"], completion_ids=[[1, 2, 3, 4], [5, 5, 5, 5, 5]])
+    [0.0, -0.75]
+    >>> reward(prompts=["q"], completions=["the cat the cat the cat"])
+    [-0.6]
+    """
+
+    config_class = RepetitionPenaltyConfig
+    score_range = (-1.0, 0.0)
+
+    def __init__(self, config: RepetitionPenaltyConfig | None = None) -> None:
+        super().__init__(config)
+        self.score_range = (self.config.max_penalty, 0.0)  # the instance's own bounds
+
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
+        column = _ids_column(self, kwargs, len(completions), required=False)
+        n = self.config.ngram_size
+        penalty = self.config.max_penalty
+        scores = []
+        for row in range(len(completions)):
+            if column is not None:
+                units = column[row]
+                if type(units) is not list:
+                    units = _token_ids(self, units, row)
+            else:
+                units = words(completion_text(completions[row]))
+            total = len(units) - n + 1
+            if total <= 0:
+                scores.append(0.0)
+                continue
+            if n == 1:
+                unique = len(set(units))
+            elif n == 2:
+                unique = len(set(zip(units, units[1:])))
+            elif n == 3:
+                unique = len(set(zip(units, units[1:], units[2:])))
+            else:
+                unique = len(set(zip(*[units[i:] for i in range(n)])))
+            scaling = 1 - unique / total
+            scores.append(scaling * penalty if scaling else 0.0)
+        return scores
+
+
+# --------------------------------------------------------------------------------------------------------------
+# math.step_format
+
+# A step line: optional indentation, Markdown heading and bold, then "Step N" (any case, optional ':', '.',
+# ')'), or "N." / "N)" / a bullet followed by a space. Bounded repeats and a final [^\n]* that always
+# matches: a failed line costs a few steps, a long line is consumed once.
+_STEP_LINE = re.compile(
+    r"^[ \t]{0,8}(?:#{1,6}[ \t]{1,4})?(?:\*\*)?"
+    r"(?:step[ \t]{0,4}\d{1,4}(?:\*\*)?[ \t]{0,4}[.:)]?(?:\*\*)?[ \t]*"
+    r"|(?:\d{1,4}[.)]|[-*+\u2022\u2023\u25e6\u2013])(?:\*\*)?[ \t]+)"
+    r"([^\n]*)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_WORD_CHAR = re.compile(r"\w")
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class StepFormatConfig(RewardConfig):
+    name: str = "math.step_format"
+    max_steps: int = param(3, doc="Distinct steps for full credit; the score is min(steps, max_steps) / max_steps.", ge=1)
+    min_step_chars: int = param(3, doc="Letters or digits a step needs after its marker to count.", ge=1)
+    ignore_code_blocks: bool = param(True, doc="Ignore step-like lines inside fenced code blocks.")
+
+
+class StepFormatReward(BaseReward):
+    """Share of `max_steps` distinct numbered or bulleted steps: `min(steps, max_steps) / max_steps`.
+
+    A step is a line starting with `Step N` (`Step 1:`, `**Step 2.**`, `### Step 3`), `N.` / `N)` or a
+    bullet (`-`, `*`, `+`, `•`, `–`) followed by a space, whose text has at least `min_step_chars` letters or
+    digits. Steps with the same text (case and spacing ignored) count once, so repeating or stuffing empty
+    bullets earns nothing, and the cap stops long lists from earning more; lines inside fenced code do not
+    count.
+
+    Example:
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("math.step_format")
+    >>> reward(prompts=["q"] * 3, completions=[
+    ...     "Step 1: add 2 and 2.\\nStep 2: the sum is 4.\\nStep 3: answer 4.",
+    ...     "1. add 2 and 2\\n2. get 4",
+    ...     "- same step\\n- same step\\n-\\n- ",
+    ... ])
+    [1.0, 0.6666666666666666, 0.3333333333333333]
+    """
+
+    config_class = StepFormatConfig
+    score_range = (0.0, 1.0)
+
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
+        return [self._score(completion_text(c)) for c in completions]
+
+    def __init__(self, config: StepFormatConfig | None = None) -> None:
+        super().__init__(config)
+        # min_step_chars word characters, anything else between them; \W and \w are disjoint: no backtracking.
+        self._enough = re.compile(r"\w(?:\W*\w){%d}" % (self.config.min_step_chars - 1))
+
+    def _score(self, text: str) -> float:
+        cap = self.config.max_steps
+        enough = self._enough.search
+        code = code_spans(text, inline=False) if self.config.ignore_code_blocks else None
+        raw: set[str] = set()
+        seen: set[str] = set()
+        for match in _STEP_LINE.finditer(text):
+            content = match.group(1)
+            if content in raw:  # a verbatim repeat: the cheapest way out for stuffed completions
+                continue
+            raw.add(content)
+            if code is not None and code.end_covering(match.start()) >= 0:
+                continue
+            if enough(content) is None:
+                continue
+            seen.add(" ".join(content.replace("*", " ").lower().split()))
+            if len(seen) >= cap:
+                return 1.0
+        return len(seen) / cap
