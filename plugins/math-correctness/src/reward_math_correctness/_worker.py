@@ -44,22 +44,30 @@ def _extraction_config() -> list:
     return _config
 
 
-def _parse(text: str) -> list:
+def _parse(text: str, *, gold: bool = False) -> list:
     from math_verify import parse
 
     config = _extraction_config()
     anchored = "\\boxed" in text or "\\fbox" in text or "$" in text or "\\(" in text or "\\[" in text
     if anchored:
         return parse(text, config, parsing_timeout=None)
-    # A bare final answer (a box's content, a gold cell): read it as the boxed answer it is, so lists,
-    # tuples and intervals keep every element; plain text that is not LaTeX falls back to free extraction.
+    if gold:
+        # A bare gold cell: prose ("see the figure") is read freely, so it parses to nothing instead of a
+        # product of letters; anything else is read in math mode, as the answer it is.
+        if re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", text):
+            return parse(text, config, parsing_timeout=None)
+        return parse(f"${text}$", config, parsing_timeout=None) or parse(text, config, parsing_timeout=None)
+    # A bare final answer (a box's content): read it as the boxed answer it is, so lists, tuples and
+    # intervals keep every element; plain text that is not LaTeX falls back to free extraction.
     return parse(f"\\boxed{{{text}}}", config, parsing_timeout=None) or parse(text, config, parsing_timeout=None)
 
 
 def parse_gold(gold: str) -> list:
     parsed = _gold_cache.get(gold)
     if parsed is None:
-        parsed = _parse(gold)
+        parsed = _parse(gold, gold=True)
+        if parsed and isinstance(parsed[0], str) and "$" not in gold and "\\" not in gold:
+            parsed = []  # plain text whose only reading is itself ("???"): nothing to compare against
         if len(_gold_cache) >= _CACHE_LIMIT:
             _gold_cache.clear()
         _gold_cache[gold] = parsed
@@ -103,6 +111,8 @@ def false_chain(answer: str) -> bool:
     body = answer.strip().strip("$")
     if "\\boxed" in body:
         return False  # several boxes are compared as a set, not as a chain
+    if len(_top_level_split(body, ",")) > 1 or "\\pm" in body:
+        return False  # `x = 1, x = 2` is a list of solutions, not a chain
     parts = [p.strip() for p in _top_level_split(body, "=")]
     if len(parts) < 3:
         return False

@@ -253,7 +253,7 @@ def absurd_reason(answer: str, *, max_chars: int, max_depth: int, max_exponent: 
     if deepest > max_depth:
         return "too deeply nested"
     compact = answer.replace(" ", "")
-    if re.search(r"(?:\^|\*\*)\{?\d+\}?(?:\^|\*\*)", compact):
+    if re.search(r"(?:\^|\*\*)(?:\d+|\{\d+\})(?:\^|\*\*)", compact):
         return "exponent tower"  # a^b^c written without braces
     for operand in _exponents(compact):
         if ("^" in operand or "**" in operand) and _numeric(operand):

@@ -1,0 +1,264 @@
+"""math.answer_correctness through the core (entry point + guard): scores, params, anti-gaming, robustness."""
+
+import asyncio
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+import reward_core
+from reward_core import get_reward
+from reward_core.errors import InvalidParamsError, RewardInputError
+
+from reward_math_correctness.pool import TIMEOUT
+from reward_math_correctness.rewards import AnswerCorrectnessReward
+
+
+@pytest.fixture(scope="module")
+def reward():
+    guarded = get_reward("math.answer_correctness", workers=2, deadline_seconds=1.0)
+    yield guarded
+    guarded.reward.close()
+
+
+def score_one(reward, gold, completion, **kwargs):
+    return reward(prompts=["q"], completions=[completion], answer=[gold], **kwargs)[0]
+
+
+GAMING = [
+    # several different final answers
+    ("4", r"\boxed{3} or \boxed{4}"),
+    ("4", r"\boxed{3, 4}"),
+    ("2", r"\boxed{\pm 2}"),
+    ("12", "The answer is 12 or 13."),
+    ("12", r"\boxed{12 \text{ or } 13}"),
+    # boxing the unsolved problem
+    (r"\frac{1}{3}", r"\boxed{\int_0^1 x^2dx}"),
+    ("120", r"\boxed{\binom{10}{3}}"),
+    ("55", r"\boxed{\sum_{k=1}^{10}k}"),
+    ("1", r"\boxed{\lim_{x\to 0}\frac{\sin x}{x}}"),
+    ("6", r"\boxed{\frac{d}{dx} (3x^2) \Big|_{x=1}}"),
+    ("6", r"\boxed{\gcd(12, 18)}"),
+    ("3", r"\boxed{\log_2 8}"),
+    ("132", r"\boxed{12!/10!}"),
+    ("-2", r"\boxed{\det\begin{pmatrix}1&2\\3&4\end{pmatrix}}"),
+    # an answer only inside the reasoning
+    ("5", r"<think>It is \boxed{5}.</think> Final: \boxed{6}"),
+    ("5", r"<think>It is \boxed{5}. Hmm"),
+    ("5", "<reasoning>the answer is 5</reasoning><answer>6</answer>"),
+    # false chains, tiny values, rounded irrationals
+    ("3", r"\boxed{1=2=3}"),
+    ("11", r"\boxed{x = 5+5+1 = 7 = 11}"),
+    (r"\frac{1}{2004!}", r"\boxed{\frac{1}{2006!}}"),
+    (r"\sqrt{2}", r"\boxed{1.414214}"),
+    (r"\pi", r"\boxed{3.141593}"),
+]
+
+
+@pytest.mark.parametrize("gold, completion", GAMING)
+def test_gaming_scores_wrong(reward, gold, completion):
+    assert score_one(reward, gold, completion) == 0.0
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        ("0.5", r"\boxed{\frac{1}{2}}"),
+        (r"\frac{1}{2}", r"\boxed{0.5}"),
+        (r"2\sqrt{2}", r"\boxed{\sqrt{8}}"),
+        ("1000", r"\boxed{1,000}"),
+        ("7", r"\boxed{x = 7}"),
+        (r"\{1, 2, 3\}", r"\boxed{\{3, 1, 2\}}"),
+        ("11", r"\boxed{x = 5+5+1 = 11}"),
+        ("25", r"The answer is 25\%."),
+        ("Natalia sold 48/2 = 24 clips in May.\n#### 72", "48 + 24 = 72\n#### 72"),
+        (r"(1, 2]", r"\boxed{(1,2]}"),
+        (r"x^2 + 2x + 1", r"\boxed{(x+1)^2}"),
+        (r"\frac{1}{2004!}", r"\boxed{\frac{1}{2004!}}"),
+        ("5", r"<think>maybe \boxed{4}</think> so \boxed{5}"),
+        (r"\log_2 3", r"\boxed{\log_2 3}"),
+    ],
+)
+def test_equivalent_forms_score_correct(reward, gold, completion):
+    assert score_one(reward, gold, completion) == 1.0
+
+
+def test_batch_scores_metrics_and_both_formats(reward):
+    metrics = {}
+    completions = [
+        "#### 72",
+        [{"role": "assistant", "content": r"\boxed{72}"}],
+        "I have no idea",
+        r"\boxed{9^{9^{9^{9}}}}",
+        r"\boxed{5}",
+    ]
+    golds = ["72", "72", "72", "72", "see the figure"]
+    scores = reward(
+        prompts=["q"] * 5, completions=completions, answer=golds, log_metric=lambda k, v: metrics.__setitem__(k, v)
+    )
+    assert scores == [1.0, 1.0, 0.0, 0.0, None]
+    assert metrics == {
+        "math.answer_correctness/gold_unparsable": 1.0,
+        "math.answer_correctness/timeouts": 0.0,
+        "math.answer_correctness/rejected": 1.0,
+        "math.answer_correctness/no_answer": 1.0,
+    }
+
+
+def test_missing_gold_cell_is_skipped(reward):
+    assert reward(prompts=["q", "q"], completions=["#### 1", "#### 1"], answer=[None, "1"]) == [None, 1.0]
+
+
+def test_scores_gold_column_and_partial_credit_are_params():
+    custom = get_reward(
+        "math.answer_correctness",
+        workers=1,
+        gold_column="solution",
+        correct_score=2.0,
+        wrong_score=-1.0,
+        no_answer_score=-2.0,
+        partial_credit=[[0.1, 0.5], [0.2, 0.25]],
+    )
+    try:
+        scores = custom(
+            prompts=["q"] * 5,
+            completions=["#### 100", "#### 109", "#### 118", "#### 150", "nothing"],
+            solution=["100"] * 5,
+        )
+        assert scores == [2.0, 0.5, 0.25, -1.0, -2.0]
+        latex = custom(prompts=["q"], completions=[r"\boxed{\frac{21}{2}}"], solution=[r"\frac{20}{2}"])
+        assert latex == [0.5]
+    finally:
+        custom.reward.close()
+
+
+def test_decimal_approximations_are_opt_in():
+    lenient = get_reward("math.answer_correctness", workers=1, accept_decimal_approximations=True)
+    try:
+        assert lenient(prompts=["q"], completions=[r"\boxed{1.414214}"], answer=[r"\sqrt{2}"]) == [1.0]
+        # still no tiny-value confusion: the decimal rule is about decimals only
+        assert lenient(prompts=["q"], completions=[r"\boxed{\frac{1}{2006!}}"], answer=[r"\frac{1}{2004!}"]) == [0.0]
+    finally:
+        lenient.reward.close()
+
+
+def test_missing_gold_column_is_a_typed_error(reward):
+    with pytest.raises(RewardInputError, match="gold_column"):
+        reward(prompts=["q"], completions=["#### 1"], solution=["1"])
+
+
+def test_bad_params_are_typed_errors():
+    with pytest.raises(InvalidParamsError):
+        get_reward("math.answer_correctness", timeout_score="zero")
+    with pytest.raises(InvalidParamsError):
+        get_reward("math.answer_correctness", deadline_seconds=0)
+
+
+def test_pickles_without_pool_or_caches(reward):
+    reward(prompts=["q"], completions=[r"\boxed{\sqrt{8}}"], answer=[r"2\sqrt{2}"])
+    inner = reward.reward
+    assert inner._pool is not None and inner._verdicts
+    clone = pickle.loads(pickle.dumps(inner))
+    assert clone._pool is None and not clone._verdicts and clone.config == inner.config
+    fn = pickle.loads(pickle.dumps(reward_core.get_reward("math.answer_correctness", workers=1).reward.as_fn()))
+    assert fn.__name__ == "math.answer_correctness"
+
+
+def test_pathological_inputs_finish_off_the_main_thread(reward):
+    """Rejected by the pre-check, and, bypassing it, killed at the deadline, from a worker thread and from
+    inside a running event loop (where TRL runs async rewards)."""
+    outcome = {}
+
+    def in_thread():
+        outcome["scores"] = reward(
+            prompts=["q"] * 2, completions=[r"\boxed{9^{9^{9^{9}}}}", r"\boxed{(10^{10})!}"], answer=["9", "9"]
+        )
+        pool = reward.reward.pool
+        outcome["raw"] = pool.run([("9", "9^{9^{9^{9}}}", {}), ("9", "(10^{10})!", {})], deadline=0.5)
+
+    async def in_loop():
+        return reward.reward.pool.run([("3", "9^{9^{9^{9}}}", {})], deadline=0.5)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert outcome["scores"] == [0.0, 0.0]
+    # finished within the deadline (killed, or answered quickly when sympy leaves it unevaluated), never correct
+    assert all(r == TIMEOUT or r[0] == "wrong" for r in outcome["raw"])
+    assert outcome["raw"][0] == TIMEOUT
+
+    loop_result = {}
+    loop_thread = threading.Thread(target=lambda: loop_result.setdefault("r", asyncio.run(in_loop())))
+    loop_thread.start()
+    loop_thread.join(timeout=60)
+    assert loop_result["r"] == [TIMEOUT]
+    # the killed workers were replaced: the pool still answers
+    assert score_one(reward, r"\frac{1}{2}", r"\boxed{0.5}") == 1.0
+
+
+def test_timed_out_sample_is_wrong_or_none_and_counted():
+    slow = get_reward("math.answer_correctness", workers=1, deadline_seconds=0.3, timeout_score="none")
+    try:
+        metrics = {}
+        # passes the pre-check (a 5-digit exponent, no tower) but evaluating it needs 100,000-digit precision
+        gold = r"\sin(1)"
+        answer = r"\boxed{\sin(10^{99999})}"
+        scores = slow(prompts=["q"], completions=[answer], answer=[gold], log_metric=metrics.__setitem__)
+        assert scores == [None]
+        assert metrics["math.answer_correctness/timeouts"] == 1.0
+    finally:
+        slow.reward.close()
+
+
+def test_workers_run_under_the_memory_cap():
+    capped = AnswerCorrectnessReward(AnswerCorrectnessReward.config_class(workers=1, memory_mb=1500))
+    try:
+        assert capped.verdicts([r"2\sqrt{2}"], [r"\sqrt{8}"])[0][0] == "correct"
+        (pid,) = capped.pool.pids()
+        with open(f"/proc/{pid}/limits") as f:
+            line = next(l for l in f if l.startswith("Max address space"))
+        assert line.split()[3:5] == [str(1500 * 1024 * 1024)] * 2
+    finally:
+        capped.close()
+
+
+def test_no_worker_process_outlives_the_interpreter():
+    script = textwrap.dedent(
+        r"""
+        import os, reward_core
+        r = reward_core.get_reward("math.answer_correctness", workers=2)
+        print(r(prompts=["q"], completions=[r"\boxed{\sqrt{8}}"], answer=[r"2\sqrt{2}"]))
+        print(" ".join(map(str, r.reward.pool.pids())))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "[1.0]"
+    pids = [int(p) for p in lines[1].split()]
+    assert len(pids) == 2
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or _is_zombie_or_gone(pid)
+
+
+def _is_zombie_or_gone(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_close_stops_every_worker():
+    r = get_reward("math.answer_correctness", workers=2)
+    r(prompts=["q"], completions=[r"\boxed{\sqrt{8}}"], answer=[r"2\sqrt{2}"])
+    pids = r.reward.pool.pids()
+    assert len(pids) == 2
+    r.reward.close()
+    assert r.reward.pool.pids() == []
+    assert all(_is_zombie_or_gone(pid) for pid in pids)

@@ -1,0 +1,130 @@
+"""Extraction, the fast numeric path and the pre-check: pure string functions, no worker processes."""
+
+import subprocess
+import sys
+from fractions import Fraction
+
+import pytest
+
+from reward_math_correctness.text import absurd_reason, extract_answer, fast_number, gold_text, numbers_equal
+
+LIMITS = dict(max_chars=1000, max_depth=30, max_exponent=100_000, max_factorial=10_000)
+
+
+@pytest.mark.parametrize(
+    "completion, expected",
+    [
+        ("<answer>42</answer>", "42"),
+        ("<answer>so \\boxed{7}</answer>", "7"),
+        ("work \\boxed{3} more work \\boxed{ 3 }", "3"),  # the same answer twice is one answer
+        ("\\boxed{3} or \\boxed{4}", "\\boxed{3}, \\boxed{4}"),  # several answers stay several
+        ("<think>\\boxed{5}</think> The answer is \\boxed{6}", "6"),
+        ("<think>I think \\boxed{5}", None),  # reasoning never closed: no final answer
+        ("<reasoning>r</reasoning><answer>9</answer>", "9"),
+        ("Janet has 3 + 4 = 7 eggs.\n#### 7", "7"),
+        ("So the final answer is 3.5. Done", "3.5"),
+        ("The answer is: **12**", "12"),
+        ("no marker at all, 17", None),
+        ("\\boxed{\\frac{1}{2}}", "\\frac{1}{2}"),
+        ("\\fbox{8}", "8"),
+    ],
+)
+def test_extract_answer(completion, expected):
+    assert extract_answer(completion) == expected
+
+
+def test_extract_answer_custom_reasoning_tag():
+    assert extract_answer("<scratch>\\boxed{1}</scratch>\\boxed{2}", ("scratch",)) == "2"
+    assert extract_answer("<think>\\boxed{1}</think>", ()) == "1"
+
+
+@pytest.mark.parametrize(
+    "gold, expected",
+    [
+        ("Natalia sold 48/2 = 24 clips in May.\n#### 72", "72"),
+        ("#### 1,000", "1,000"),
+        ("\\frac{1}{2}", "\\frac{1}{2}"),
+        (72, "72"),
+        (None, None),
+        ("   ", None),
+    ],
+)
+def test_gold_text(gold, expected):
+    assert gold_text(gold) == expected
+
+
+@pytest.mark.parametrize(
+    "text, value, percent",
+    [
+        ("1,000", Fraction(1000), False),
+        ("1{,}000", Fraction(1000), False),
+        ("$1,000.50", Fraction(2001, 2), False),
+        ("\\$16,\\!386.20", Fraction(163862, 10), False),
+        ("18 eggs", Fraction(18), False),
+        ("\\text{18 dollars}", Fraction(18), False),
+        ("x = 7", Fraction(7), False),
+        ("7.0", Fraction(7), False),
+        ("-\\frac{3}{4}", Fraction(-3, 4), False),
+        ("\\dfrac{6}{8}", Fraction(3, 4), False),
+        ("3/4", Fraction(3, 4), False),
+        ("25\\%", Fraction(25), True),
+        ("90^\\circ", Fraction(90), False),
+        (".5", Fraction(1, 2), False),
+    ],
+)
+def test_fast_number_reads_plain_numbers(text, value, percent):
+    assert fast_number(text) == (value, percent)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["12 or 13", "3, 4", "\\pm 2", "\\sqrt{2}", "0,111", "1,22", "x = y = 3", "2^{10}", "\\frac{1}{x}", "1/0", ""],
+)
+def test_fast_number_leaves_everything_else_to_math_verify(text):
+    assert fast_number(text) is None
+
+
+def test_percent_matches_the_number_or_the_fraction():
+    assert numbers_equal((Fraction(25), False), (Fraction(25), True))
+    assert numbers_equal((Fraction(1, 4), False), (Fraction(25), True))
+    assert not numbers_equal((Fraction(26), False), (Fraction(25), True))
+
+
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        ("9^{9^{9^{9}}}", "exponent tower"),
+        ("10^{10^{10}}", "exponent tower"),
+        ("9^9^9", "exponent tower"),
+        ("2**2**40", "exponent tower"),
+        ("7^{123456789}", "huge exponent"),
+        ("(10^{10})!", "huge factorial"),
+        ("100000!", "huge factorial"),
+        ("(5!)!", "huge factorial"),
+        ("2^{10!}", "factorial in an exponent"),
+        ("1" * 1001, "too long"),
+        ("{" * 40 + "1" + "}" * 40, "too deeply nested"),
+    ],
+)
+def test_absurd_predictions_are_rejected(answer, reason):
+    assert absurd_reason(answer, **LIMITS) == reason
+
+
+@pytest.mark.parametrize(
+    "answer", ["e^{x^2}", "2^{2^{n}}", "2^{2015}", "\\frac{1}{2004!}", "10!", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}"]
+)
+def test_reasonable_answers_pass_the_pre_check(answer):
+    assert absurd_reason(answer, **LIMITS) is None
+
+
+def test_listing_rewards_imports_nothing_heavy():
+    code = (
+        "import sys, reward_core\n"
+        "names = [r.name for r in reward_core.list_rewards()]\n"
+        "assert 'math.answer_correctness' in names, names\n"
+        "heavy = sorted(m for m in ('sympy', 'math_verify', 'torch', 'latex2sympy2_extended') if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
