@@ -114,6 +114,18 @@ def _fenced_blocks(text: str) -> list[tuple[int, int]]:
 
 def _inline_code(text: str, start: int, end: int) -> tuple[list[int], list[int]]:
     """Inline code spans of the line `text[start:end]` (a line outside fenced blocks), as (starts, ends)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    if text.find("``", start, end) < 0:  # single backticks only (the usual case): they pair up in turn
+        left = text.find("`", start, end)
+        while left >= 0:
+            right = text.find("`", left + 1, end)
+            if right < 0:
+                break
+            starts.append(left)
+            ends.append(right + 1)
+            left = text.find("`", right + 1, end)
+        return starts, ends
     runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text, start, end)]
     # A run opens a span closed by the next run of the same length (CommonMark). Finding "the next run of
     # the same length" right to left keeps this linear even for a line of unmatched runs of many lengths.
@@ -123,8 +135,6 @@ def _inline_code(text: str, start: int, end: int) -> tuple[list[int], list[int]]
         length = runs[i][1] - runs[i][0]
         following[i] = seen.get(length, -1)
         seen[length] = i
-    starts: list[int] = []
-    ends: list[int] = []
     i = 0
     while i < len(runs):
         j = following[i]
