@@ -1,6 +1,6 @@
 """Throughput of the math-format rewards, side by side with TRL's built-ins in the same run.
 
-    python benchmarks/bench_math_format.py [--n 10000] [--repeats 5]
+    python benchmarks/bench_math_format.py [--n 10000] [--repeats 7]
 
 Every reward scores the same 10,000 conversational completions of about 2 KB (R1-style `<think>`/`<answer>`
 text with numbered steps; some with code, missing tags, repetition) plus their token ids. Ours are resolved

@@ -62,6 +62,7 @@ def test_is_blank_and_words():
     assert is_blank("abc  def", 3, 5)
     assert words("a  b\nc") == ["a", "b", "c"]
     assert words("é 你好") == ["é", "你", "好"]
+    assert words("你好\u3000你好。") == ["你", "好", "你", "好", "。"]  # U+3000 is a space
 
 
 # Inputs built to make a careless scanner quadratic or backtrack catastrophically, with the score each

@@ -22,7 +22,7 @@ _NON_SPACE = re.compile(r"\S")
 # "Visible" = neither whitespace nor an invisible format character, so `<think>\u200b</think>` is empty.
 _VISIBLE = re.compile(r"[^\s\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufeff]")
 # Scripts written without spaces: each character is one word (so repeated CJK text is seen as repeated).
-_UNSPACED = "\u0e00-\u0e7f\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_UNSPACED = "\u0e00-\u0e7f\u2e80-\u2fdf\u3001-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _WORD = re.compile(rf"[{_UNSPACED}]|[^\s{_UNSPACED}]+")
 
 

@@ -15,12 +15,12 @@ def register_rewards(register):
     register(
         "math.strict_format",
         f"{_REWARDS}:StrictFormatReward",
-        summary="1.0 for one non-empty reasoning block then one answer block and nothing after; documented partial credit.",
+        summary="1.0 for one non-empty reasoning block, one answer block, nothing after; partial credit.",
     )
     register(
         "math.think_format",
         f"{_REWARDS}:ThinkFormatReward",
-        summary="1.0 when the completion starts with one non-empty <think>...</think> block (like TRL's think_format_reward).",
+        summary="1.0 when the completion opens with one non-empty <think>...</think> (as TRL's think_format).",
     )
     register(
         "math.soft_overlong",

@@ -340,7 +340,8 @@ class SoftOverlongReward(BaseReward):
         free = max_len - cache
         try:
             # list.__len__ is len() that also rejects non-lists (a string row would count characters).
-            return [0.0 if n <= free else -1.0 if n > max_len else (free - n) / cache for n in map(list.__len__, column)]
+            lengths = map(list.__len__, column)
+            return [0.0 if n <= free else -1.0 if n > max_len else (free - n) / cache for n in lengths]
         except TypeError:  # tuples, tensors, arrays, or a bad row to report
             lengths = [len(_token_ids(self, ids, row)) for row, ids in enumerate(column)]
         return [0.0 if n <= free else -1.0 if n > max_len else (free - n) / cache for n in lengths]
@@ -430,7 +431,9 @@ _WORD_CHAR = re.compile(r"\w")
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class StepFormatConfig(RewardConfig):
     name: str = "math.step_format"
-    max_steps: int = param(3, doc="Distinct steps for full credit; the score is min(steps, max_steps) / max_steps.", ge=1)
+    max_steps: int = param(
+        3, doc="Distinct steps for full credit; the score is min(steps, max_steps) / max_steps.", ge=1
+    )
     min_step_chars: int = param(3, doc="Letters or digits a step needs after its marker to count.", ge=1)
     ignore_code_blocks: bool = param(True, doc="Ignore step-like lines inside fenced code blocks.")
 
