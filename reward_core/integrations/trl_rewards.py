@@ -80,7 +80,13 @@ class ReasoningAccuracyConfig(SolutionConfig):
 
 
 class TrlReasoningAccuracyReward(_TrlReward):
-    """TRL's `reasoning_accuracy_reward`: accuracy of the text after the reasoning block (0 without one)."""
+    """TRL's `reasoning_accuracy_reward`: accuracy of the text after the reasoning block (0 without one).
+
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("trl.reasoning_accuracy_reward", solution_column="answer")
+    >>> reward(prompts=["q", "q"], completions=["<think>hm</think>$\\\\boxed{2}$", "$\\\\boxed{2}$"], answer=["2", "2"])
+    [1.0, 0.0]
+    """
 
     config_class = ReasoningAccuracyConfig
     score_range = (0.0, 1.0)
@@ -119,7 +125,13 @@ class SoftOverlongConfig(RewardConfig):
 
 
 class TrlSoftOverlongReward(_TrlReward):
-    """TRL's `get_soft_overlong_punishment` (DAPO): 0 up to L_max - cache, then linearly down to -1 at L_max."""
+    """TRL's `get_soft_overlong_punishment` (DAPO): 0 up to L_max - cache, then linearly down to -1 at L_max.
+
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("trl.soft_overlong_punishment", max_completion_len=10, soft_punish_cache=4)
+    >>> reward(prompts=["q", "q"], completions=["a", "b"], completion_ids=[[1] * 6, [1] * 8])
+    [0.0, -0.5]
+    """
 
     config_class = SoftOverlongConfig
     score_range = (-1.0, 0.0)
@@ -137,7 +149,13 @@ class RepetitionConfig(RewardConfig):
 
 
 class TrlRepetitionPenaltyReward(_TrlReward):
-    """TRL's `get_repetition_penalty_reward`: a penalty growing with the share of repeated token n-grams."""
+    """TRL's `get_repetition_penalty_reward`: a penalty growing with the share of repeated token n-grams.
+
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("trl.repetition_penalty", ngram_size=2)
+    >>> reward(prompts=["q", "q"], completions=["a", "b"], completion_ids=[[1, 2, 3, 4], [1, 2, 1, 2, 1, 2]])
+    [0.0, -0.6]
+    """
 
     config_class = RepetitionConfig
     score_range = (-1.0, 0.0)
@@ -158,7 +176,13 @@ class CosineScaledConfig(SolutionConfig):
 
 
 class TrlCosineScaledReward(_TrlReward):
-    """TRL's `get_cosine_scaled_reward`: correctness scaled by length (short right answers score highest)."""
+    """TRL's `get_cosine_scaled_reward`: correctness scaled by length (short right answers score highest).
+
+    >>> from reward_core import get_reward
+    >>> reward = get_reward("trl.cosine_scaled", max_len=100, solution_column="answer")
+    >>> [round(s, 2) for s in reward(prompts=["q"], completions=["$\\\\boxed{2}$"], answer=["2"], completion_ids=[[7] * 10])]
+    [0.99]
+    """
 
     config_class = CosineScaledConfig
     score_range = (-1.0, 1.0)

@@ -1,0 +1,83 @@
+"""Every first-party reward (the three packs and trl.*) keeps the contract, and its docstring example runs."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+import reward_core
+from reward_core.testing import CHECKS, ContractViolation, assert_reward_contract, check_reward_contract
+
+FIRST_PARTY = {"reward-core", "reward-core-math-format", "reward-core-math-correctness", "reward-core-deepeval-judge"}
+# Params a reward needs before it can be built (required params, or a judge endpoint filled in below).
+REQUIRED = {
+    "math.soft_overlong": {"max_completion_len": 24, "soft_punish_cache": 8},
+    "trl.soft_overlong_punishment": {"max_completion_len": 24, "soft_punish_cache": 8},
+    "trl.cosine_scaled": {"max_len": 100, "solution_column": "answer"},
+    "trl.accuracy_reward": {"solution_column": "answer"},
+    "trl.reasoning_accuracy_reward": {"solution_column": "answer"},
+    "judge.geval": {"criteria": "Is the answer correct and complete?"},
+}
+
+
+def first_party_names() -> list[str]:
+    reward_core.reset_plugins()
+    names = [e.name for e in reward_core.list_rewards() if e.distribution in FIRST_PARTY]
+    reward_core.reset_plugins()
+    return names
+
+
+@pytest.fixture(scope="module")
+def judge_server():
+    testing = pytest.importorskip("reward_deepeval_judge.testing")
+    with testing.JudgeServer(score=7) as server:
+        yield server
+
+
+def test_every_first_party_pack_is_installed():
+    distributions = {e.distribution for e in reward_core.list_rewards()}
+    assert FIRST_PARTY <= distributions
+
+
+@pytest.mark.parametrize("name", first_party_names())
+def test_first_party_reward_keeps_the_contract(name, judge_server):
+    params = dict(REQUIRED.get(name, {}))
+    if name.startswith("judge."):
+        params.update(base_url=judge_server.base_url, model="test-judge")
+    reward = reward_core.get_reward(name, **params)
+    results = check_reward_contract(reward)
+    assert [check for check, _ in results] == CHECKS
+    assert [(check, problem) for check, problem in results if problem] == []
+
+
+@pytest.mark.parametrize("name", first_party_names())
+def test_first_party_docstring_examples_run(name):
+    target = {e.name: e for e in reward_core.list_rewards()}[name].load()
+    module = importlib.import_module(target.__module__)
+    finder = doctest.DocTestFinder()
+    tests = [t for t in finder.find(target, module=module) if t.examples]
+    assert tests, f"{name}: its docstring has no runnable example"
+    runner = doctest.DocTestRunner()
+    for test in tests:
+        runner.run(test)
+    assert runner.failures == 0
+
+
+def test_the_kit_reports_every_broken_rule():
+    calls = []
+
+    def order_dependent(completions, **kwargs):
+        calls.append(1)
+        kwargs["answer"].append("x") if kwargs.get("answer") else None
+        return [float(i) + len(calls) for i in range(len(completions))]
+
+    reward_core.register_reward("test.bad_citizen", order_dependent)
+    with pytest.raises(ContractViolation) as info:
+        assert_reward_contract("test.bad_citizen")
+    message = str(info.value)
+    for broken in ["scores each completion independently", "deterministic", "never mutates its inputs",
+                   "scores both completion formats alike"]:
+        assert broken in message
+    assert "returns one float" not in message and "unique log name" not in message
