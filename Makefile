@@ -24,8 +24,10 @@ $(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) $(CONSTR
 	$(PIP) install -q -c $(CONSTRAINTS) --no-build-isolation -e '.[trl,yaml,test]' $(foreach p,$(PLUGINS),-e $(p))
 	touch $@
 
+# The main job: a few real GRPOTrainer steps on a tiny local model, rewards by name from reward_core/configs/demo.yaml.
 demo: setup
 	$(VENV)/bin/reward-core list
+	$(VENV)/bin/reward-core train --output-dir outputs/grpo-demo
 
 test: setup
 	$(PY) -m pytest

@@ -242,9 +242,9 @@ def _discover(settings: _Settings) -> _Loaded:
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
     loaded = _Loaded(RewardRegistry(), [], [])
-    sources: list[tuple[str, str, str, Callable[[], Any]]] = [
-        ("reward-core", _own_version(), "reward_core._builtin", lambda: _builtin)
-    ]
+    sources: list[tuple[str, str, str, Callable[[], Any]]] = []
+    if "reward-core" not in settings.deny:  # built-ins ignore the allow-list (like llm's), not the deny-list
+        sources.append(("reward-core", _own_version(), "reward_core._builtin", lambda: _builtin))
     for ep in _scan():
         dist_name, dist_version = _dist(ep)
         normalized = _normalize(dist_name)

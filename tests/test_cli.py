@@ -47,7 +47,10 @@ def test_strict_flag_and_plugin_selection_flags(fixture_sites):
     strict = cli(fixture_sites, "--strict", "list", groups=("good", "broken"))
     assert strict.returncode == 1 and "rc-fixture-broken" in strict.stderr
     only = cli(fixture_sites, "--plugins", "rc-fixture-heavy", "list", "--json", groups=("good", "broken"))
-    assert {r["name"] for r in json.loads(only.stdout)["rewards"]} == {"heavy.symbolic"}
+    rewards = json.loads(only.stdout)["rewards"]
+    assert {r["name"] for r in rewards if r["distribution"] != "reward-core"} == {"heavy.symbolic"}
+    no_builtins = cli(fixture_sites, "--disable-plugin", "reward-core", "list", "--json")
+    assert not [r for r in json.loads(no_builtins.stdout)["rewards"] if r["name"].startswith("trl.")]
     denied = cli(fixture_sites, "--disable-plugin", "rc-fixture-broken", "list", groups=("good", "broken"))
     assert "failed to load" not in denied.stdout and denied.stderr == ""
 
