@@ -38,7 +38,9 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
         running = None
     if running is loop:
         coro.close()
-        raise RuntimeError(
+        from .errors import RewardCoreError
+
+        raise RewardCoreError(
             "reward_core: a synchronous reward call was made from inside reward-core's own event loop; "
             "await the reward instead."
         )

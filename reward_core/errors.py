@@ -14,6 +14,7 @@ __all__ = [
     "RewardLoadError",
     "PluginLoadError",
     "InvalidParamsError",
+    "RewardNameError",
     "SpecError",
     "RewardInputError",
     "MalformedCompletionError",
@@ -68,6 +69,10 @@ class PluginLoadError(RewardCoreError):
 
 class InvalidParamsError(RewardCoreError, TypeError):
     """A reward was given an unknown parameter or a value of the wrong type."""
+
+
+class RewardNameError(RewardCoreError, ValueError):
+    """A reward name (or alias) given to `register` is not `<namespace>.<name>[.vN]`."""
 
 
 class SpecError(RewardCoreError, ValueError):

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .errors import PluginLoadError, RewardPluginWarning
+from .errors import PluginLoadError, RewardNameError, RewardPluginWarning
 from .registry import IN_PROCESS, RewardEntry, RewardRegistry, check_name, split_version
 
 __all__ = [
@@ -310,7 +310,7 @@ def _call_plugin(
     impls = {name: obj for name, obj in vars(module).items() if callable(obj) and hasattr(obj, marker)}
     unknown = sorted(set(impls) - set(_hook_names()))
     if unknown:
-        raise ValueError(f"unknown hook(s) {unknown}; reward-core's hooks are {_hook_names()}")
+        raise PluginLoadError(f"unknown hook(s) {unknown}; reward-core's hooks are {_hook_names()}")
     manager.register(_HookImpls(impls), name=f"{dist}:{ep_label}")
     staged: list[RewardEntry] = []
 
@@ -346,7 +346,7 @@ def _make_entry(
     check_name(name)
     base, suffix_version = split_version(name)
     if version is not None and suffix_version is not None and version != suffix_version:
-        raise ValueError(f"reward {name!r}: version={version} contradicts the '.v{suffix_version}' suffix")
+        raise RewardNameError(f"reward {name!r}: version={version} contradicts the '.v{suffix_version}' suffix")
     aliases = tuple(aliases)
     for alias in aliases:
         check_name(alias)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import RewardConflictError, RewardLoadError, UnknownRewardError
+from .errors import RewardConflictError, RewardLoadError, RewardNameError, UnknownRewardError
 
 __all__ = ["RewardEntry", "RewardRegistry", "split_version", "IN_PROCESS"]
 
@@ -90,7 +90,7 @@ def import_target(path: str) -> Any:
 
 def check_name(name: str) -> None:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ValueError(
+        raise RewardNameError(
             f"invalid reward name {name!r}: use '<namespace>.<name>' of letters, digits and underscores, "
             "e.g. 'math.answer_correctness' (optionally '.v2')"
         )

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .errors import MalformedCompletionError
+from .errors import InvalidParamsError, MalformedCompletionError
 
 __all__ = ["RewardConfig", "BaseReward", "completion_text", "prompt_text", "is_async_reward"]
 
@@ -47,7 +47,7 @@ class BaseReward(ABC):
         if config is None:
             config = self.config_class()
         elif not isinstance(config, self.config_class):
-            raise TypeError(
+            raise InvalidParamsError(
                 f"{type(self).__name__} takes a {self.config_class.__name__}, got {type(config).__name__}; "
                 f"build one with {self.config_class.__name__}(...) or use reward_core.get_reward(name, **params)."
             )

@@ -170,7 +170,7 @@ def test_in_process_registration_as_call_and_decorator():
     assert reward_core.get_reward("lab.brevity")(prompts=["p"], completions=["abc"]) == [0.25]
     reward_core.register_reward("lab.brevity", lambda completions, **kw: [0.0] * len(completions))
     assert reward_core.get_reward("lab.brevity")(prompts=["p"], completions=["abc"]) == [0.0]
-    with pytest.raises(ValueError, match="namespace"):
+    with pytest.raises(reward_core.RewardNameError, match="namespace"):
         reward_core.register_reward("no_namespace", brevity)
 
 
