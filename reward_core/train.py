@@ -145,18 +145,17 @@ def load_dataset(args: argparse.Namespace) -> Any:
 
 
 def print_metrics(log_history: list[dict[str, Any]], log_names: list[str]) -> None:
-    """Per-reward metrics TRL logged (`rewards/<name>/mean` and `/std`), per step, and what rewards reported."""
+    """Per-reward metrics TRL logged (`rewards/<name>/mean`), per step, then what the rewards reported."""
     steps = [row for row in log_history if any(k.startswith("rewards/") for k in row)]
-    print(f"\nper-reward metrics logged by TRL ({len(steps)} step(s)):")
-    print(f"{'reward':<36} " + " ".join(f"{'step ' + str(row.get('step', i + 1)):>10}" for i, row in enumerate(steps)))
-    for name in log_names:
-        values = [row.get(f"rewards/{name}/mean") for row in steps]
-        print(f"{name:<36} " + " ".join(f"{v:>10.4f}" if v is not None else f"{'-':>10}" for v in values))
     extra = sorted({k for row in steps for k in row if any(k.startswith(n + "/") for n in log_names)})
-    for key in extra:
+    width = max(len(name) for name in [*log_names, *extra, "reward (weighted total)"]) + 2
+    print(f"\nper-reward metrics logged by TRL ({len(steps)} step(s)):")
+    print(f"{'reward':<{width}}" + "".join(f"{'step ' + str(row.get('step', i + 1)):>10}" for i, row in enumerate(steps)))
+    rows = [(f"rewards/{name}/mean", name) for name in log_names] + [(key, key) for key in extra]
+    rows.append(("reward", "reward (weighted total)"))
+    for key, label in rows:
         values = [row.get(key) for row in steps]
-        print(f"{key:<36} " + " ".join(f"{v:>10.4f}" if isinstance(v, float) else f"{'-':>10}" for v in values))
-    print(f"{'reward (weighted total)':<36} " + " ".join(f"{row.get('reward', float('nan')):>10.4f}" for row in steps))
+        print(f"{label:<{width}}" + "".join(f"{v:>10.4f}" if isinstance(v, (int, float)) else f"{'-':>10}" for v in values))
 
 
 if __name__ == "__main__":
