@@ -241,3 +241,21 @@ def test_nothing_is_written_to_cwd_or_home(tmp_path):
     assert "[0.7]" in result.stdout and "TELEMETRY 1" in result.stdout
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     assert written == ["home"], written  # no .deepeval/, no key file, no telemetry id
+
+
+def test_default_transport_is_aiohttp_and_httpx_is_selectable(server):
+    from reward_core import run_coroutine
+
+    def transport_of(reward) -> type:
+        async def client_transport() -> type:
+            return type(reward.reward._runtime().loop_state().client._client._transport)
+
+        return run_coroutine(client_transport())
+
+    default = get_reward("judge.geval_rag", base_url=server.base_url, model="t")
+    assert default.reward.config.http_transport == "aiohttp"
+    assert "aiohttp" in transport_of(default).__module__
+    assert default.score(prompts=["q"], completions=["Paris"], answer=["Paris"]) == [0.9]
+    plain = get_reward("judge.geval_rag", base_url=server.base_url, model="t", http_transport="httpx")
+    assert "aiohttp" not in transport_of(plain).__module__
+    assert plain.score(prompts=["q"], completions=["Paris"], answer=["Paris"]) == [0.9]

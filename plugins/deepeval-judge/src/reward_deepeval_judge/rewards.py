@@ -7,6 +7,7 @@ constructed (deepeval's import takes seconds).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import dataclasses
 import logging
 import os
@@ -79,6 +80,12 @@ class JudgeConfig(RewardConfig):
         doc="Wrap the completion in random delimiters and tell the judge, in a system message, to treat it "
         "as data (prompt-injection defence). Turn off only to measure its effect.",
     )
+    http_transport: str = param(
+        "aiohttp",
+        doc="HTTP transport of the judge's AsyncOpenAI client: 'aiohttp' (openai's aiohttp client, about a third "
+        "less CPU per request) or 'httpx'. When aiohttp is unavailable, a warning says why and httpx is used.",
+        choices=("aiohttp", "httpx"),
+    )
     temperature: float | None = param(0.0, doc="Sampling temperature of the judge; None leaves the server default.")
     reference_column: str = param("answer", doc="Dataset column holding the expected output (when evaluated).")
     context_column: str = param("context", doc="Dataset column holding context passages (when evaluated).")
@@ -128,12 +135,73 @@ class JudgeDefinition:
 
 
 class _LoopState:
-    """Resources bound to one event loop: the HTTP client, the concurrency limit, the steps lock."""
+    """Resources bound to one event loop: the HTTP client, the concurrency limit, the steps lock.
+
+    Built on that loop's thread, while it runs. The client is closed on that loop when this state is
+    dropped (the reward is garbage-collected) or when the loop shuts down (`asyncio.run`), so its
+    connections close cleanly (aiohttp logs an error for a session that is never closed).
+    """
 
     def __init__(self, client: Any, concurrency: int) -> None:
         self.client = client
         self.semaphore = asyncio.Semaphore(concurrency)
         self.steps_lock = asyncio.Lock()
+        # A suspended async generator owning the client: the running loop registers it on its first
+        # step, closes it in shutdown_asyncgens(), and schedules its aclose() when it is collected.
+        self._closer = _close_on_exit(client)
+        try:
+            self._closer.asend(None).send(None)
+        except StopIteration:
+            pass
+        self.loop = weakref.ref(asyncio.get_running_loop())  # weak: states live as long as their loop
+        _LIVE_STATES.add(self)
+
+
+async def _close_on_exit(client: Any) -> Any:
+    try:
+        yield
+    finally:
+        closed = threading.Event()
+        _CLOSING.add(closed)
+        try:
+            await client.close()
+        except Exception:  # closing must never fail a batch or a shutdown
+            log.debug("closing the judge client failed", exc_info=True)
+        finally:
+            closed.set()
+            _CLOSING.discard(closed)
+
+
+#: Loop states not yet collected, and client closes in progress: both are finished at interpreter exit.
+_LIVE_STATES: weakref.WeakSet[_LoopState] = weakref.WeakSet()
+_CLOSING: set[threading.Event] = set()
+
+
+async def _aclose(closer: Any) -> None:
+    await closer.aclose()  # a coroutine for run_coroutine_threadsafe (aclose() returns an awaitable)
+
+
+@atexit.register
+def _close_clients_at_exit() -> None:
+    # A reward alive (or just dropped) at exit, on reward-core's background loop or a trainer's loop
+    # thread: those loops still run (daemon threads), so finish closing its clients there rather than
+    # leave live connections to the interpreter's teardown.
+    for state in list(_LIVE_STATES):
+        loop = state.loop()
+        if loop is None or loop.is_closed() or not loop.is_running():
+            continue
+        try:
+            if asyncio.get_running_loop() is loop:
+                continue
+        except RuntimeError:
+            pass
+        try:
+            asyncio.run_coroutine_threadsafe(_aclose(state._closer), loop).result(timeout=2)
+        except Exception:
+            pass
+    deadline = time.monotonic() + 2
+    for closing in list(_CLOSING):
+        closing.wait(max(0.0, deadline - time.monotonic()))
 
 
 class GEvalReward(BaseReward):
@@ -484,6 +552,13 @@ class _Runtime:
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
         self.model = _judge.JudgeModel(cfg.model, self.client, cfg.temperature)
+        self.transport = cfg.http_transport
+        problem = _judge.transport_problem(self.transport)
+        if problem is not None:
+            log.warning("reward %r: the %r HTTP transport is unavailable (%s); falling back to httpx. Install "
+                        "openai[aiohttp] (aiohttp) or set http_transport='httpx' to silence this.",
+                        reward.__name__, self.transport, problem)
+            self.transport = "httpx"
 
     def loop_state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
@@ -494,7 +569,7 @@ class _Runtime:
 
                 cfg = self.config
                 key = os.environ.get(cfg.api_key_env) or (_PLACEHOLDER_KEY if cfg.base_url else "")
-                client = _judge.make_client(cfg.base_url, key, cfg.request_timeout)
+                client = _judge.make_client(cfg.base_url, key, cfg.request_timeout, cfg.max_concurrency, self.transport)
                 state = self._states[loop] = _LoopState(client, cfg.max_concurrency)
         return state
 
