@@ -74,14 +74,14 @@ def baseline(url: str, rows: int) -> float:
     return time.perf_counter() - started
 
 
-def raw_client(url: str, rows: int, concurrency: int) -> float:
+def raw_client(url: str, rows: int, concurrency: int, transport: str) -> float:
     """The ceiling of the HTTP client alone: bare AsyncOpenAI posts at the same concurrency, no deepeval."""
     import asyncio
 
-    import openai
+    from reward_deepeval_judge._judge import make_client
 
     async def run() -> float:
-        client = openai.AsyncOpenAI(base_url=url, api_key="local", max_retries=0)
+        client = make_client(url, "local", 5.0, concurrency, transport)  # the reward's own client
         limit = asyncio.Semaphore(concurrency)
         prompts, completions, _ = batch(rows)
 
@@ -93,7 +93,9 @@ def raw_client(url: str, rows: int, concurrency: int) -> float:
         await asyncio.gather(*(one(i) for i in range(concurrency)))  # warm the connection pool
         started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(rows)))
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        await client.close()
+        return elapsed
 
     return asyncio.run(run())
 
@@ -129,7 +131,8 @@ def main() -> None:
     with judge_process() as url:
         base_s = baseline(url, args.baseline_rows)
         wall, cpu, scores, metrics = ours(url, args.rows, args.concurrency)
-        raw_s = raw_client(url, args.rows, args.concurrency)
+        raw_s = raw_client(url, args.rows, args.concurrency, "aiohttp")
+        raw_httpx_s = raw_client(url, args.rows, args.concurrency, "httpx")
     assert scores == [0.9] * args.rows, set(scores)
     base_rate = args.baseline_rows / base_s
     rate = args.rows / wall
@@ -142,8 +145,11 @@ def main() -> None:
           f"{100 * rate / ideal:.0f} % | {rate / base_rate:.0f}x |")
 
     raw_rate = args.rows / raw_s
-    print(f"| bare AsyncOpenAI posts, no deepeval (client ceiling) | {args.rows} | {raw_s:.2f} | {raw_rate:.0f} | "
+    print(f"| bare AsyncOpenAI posts (aiohttp), no deepeval (client ceiling) | {args.rows} | {raw_s:.2f} | {raw_rate:.0f} | "
           f"{100 * raw_rate / ideal:.0f} % | {raw_rate / base_rate:.0f}x |")
+    raw_httpx_rate = args.rows / raw_httpx_s
+    print(f"| bare AsyncOpenAI posts (httpx), no deepeval | {args.rows} | {raw_httpx_s:.2f} | {raw_httpx_rate:.0f} | "
+          f"{100 * raw_httpx_rate / ideal:.0f} % | {raw_httpx_rate / base_rate:.0f}x |")
 
     with judge_process("--fail-marker", "#FAIL", "--marker-mode", "500", "--fault-rate", "0.05",
                        "--fault-mode", "429", "--retry-after", "0.05") as url:

@@ -551,7 +551,10 @@ class _Runtime:
         )
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
-        self.model = _judge.JudgeModel(cfg.model, self.client, cfg.temperature)
+        # A weak callback: no runtime <-> model cycle, so a dropped reward is freed at once and its clients
+        # closed by their closers (in a garbage cycle, aiohttp's session would be finalised unclosed).
+        client = weakref.WeakMethod(self.client)
+        self.model = _judge.JudgeModel(cfg.model, lambda: client()(), cfg.temperature)
         self.transport = cfg.http_transport
         problem = _judge.transport_problem(self.transport)
         if problem is not None:
