@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -77,12 +78,17 @@ def test_two_process_distributed_training_on_cpu(tmp_path):
     with socket.socket() as probe:  # a free port for the rendezvous (port 0 is not passed through to ranks)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = subprocess.run(
-        [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port),
-         "-m", "reward_core.train",
-         "--max-steps", "1", "--output-dir", str(tmp_path), "--cpu"],
-        env=env, capture_output=True, text=True, timeout=300,
-    )
+    command = [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port),
+               "-m", "reward_core.train", "--max-steps", "1", "--output-dir", str(tmp_path), "--cpu"]
+    # A session of its own, so a timeout kills the ranks too, not only the torchrun launcher.
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "rank 0/2 finished 1 step(s)" in result.stdout and "rank 1/2 finished 1 step(s)" in result.stdout
     history = json.loads((tmp_path / "log_history.json").read_text())

@@ -195,18 +195,3 @@ class TrlCosineScaledReward(_TrlReward):
         return get_cosine_scaled_reward(
             c.max_len, c.min_value_wrong, c.max_value_wrong, c.min_value_correct, c.max_value_correct  # type: ignore[attr-defined]
         )
-
-
-#: name -> (class, summary, aliases): registered by reward-core's built-in plugin.
-TRL_REWARDS = {
-    "trl.accuracy_reward": ("TrlAccuracyReward", "TRL's math-verify accuracy (1.0 right, None if gold unparsable).", ()),
-    "trl.reasoning_accuracy_reward": ("TrlReasoningAccuracyReward", "TRL's accuracy of the text after </think>.", ()),
-    "trl.think_format_reward": ("TrlThinkFormatReward", "TRL's check for a leading <think>...</think> block.", ()),
-    "trl.soft_overlong_punishment": (
-        "TrlSoftOverlongReward", "TRL's DAPO soft overlong punishment.", ("trl.get_soft_overlong_punishment",)
-    ),
-    "trl.repetition_penalty": (
-        "TrlRepetitionPenaltyReward", "TRL's n-gram repetition penalty.", ("trl.get_repetition_penalty_reward",)
-    ),
-    "trl.cosine_scaled": ("TrlCosineScaledReward", "TRL's length-scaled correctness.", ("trl.get_cosine_scaled_reward",)),
-}
