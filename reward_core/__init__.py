@@ -64,6 +64,7 @@ _EXPORTS = {
     "ColumnLengthError": "errors",
     "RewardOutputError": "errors",
     "RewardPluginWarning": "errors",
+    "RewardRowWarning": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -95,6 +96,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
         RewardNameError,
         RewardOutputError,
         RewardPluginWarning,
+        RewardRowWarning,
         SpecError,
         UnknownRewardError,
     )

@@ -21,6 +21,7 @@ __all__ = [
     "ColumnLengthError",
     "RewardOutputError",
     "RewardPluginWarning",
+    "RewardRowWarning",
 ]
 
 
@@ -119,6 +120,10 @@ class RewardOutputError(RewardCoreError, ValueError):
             f"reward {reward!r} returned an invalid result{where}: {message}. A reward must return a "
             "plain list with one finite float (or None, to skip the row) per completion."
         )
+
+
+class RewardRowWarning(UserWarning):
+    """Rows a reward failed on were scored None (`on_error: skip`); the run went on."""
 
 
 class RewardPluginWarning(UserWarning):

@@ -7,15 +7,27 @@ sum operations, and input rows are validated by the text extraction every reward
 
 from __future__ import annotations
 
+import asyncio
 import math
+import warnings
 from collections.abc import Callable
 from numbers import Real
 from typing import Any
 
-from .errors import ColumnLengthError, MalformedCompletionError, RewardInputError, RewardOutputError
+from .errors import (
+    ColumnLengthError,
+    InvalidParamsError,
+    MalformedCompletionError,
+    RewardInputError,
+    RewardOutputError,
+    RewardRowWarning,
+)
 from .reward import completion_text, is_async_reward, prompt_text
 
-__all__ = ["GuardedReward", "AsyncGuardedReward", "guard", "check_scores"]
+__all__ = ["GuardedReward", "AsyncGuardedReward", "guard", "check_scores", "ON_ERROR"]
+
+#: What a guarded reward does when it fails: stop (raise), or score the failing rows None and go on (skip).
+ON_ERROR = ("raise", "skip")
 
 _NONE = type(None)
 
@@ -29,12 +41,21 @@ class GuardedReward:
     - output: exactly one finite float (or `None`) per completion, as a plain list; anything else raises
       `RewardOutputError` naming the reward, the index and the value.
 
+    `on_error` decides what a failure costs. `"raise"` (the default): the typed error stops the call. `"skip"`:
+    a training run goes on: when the reward raises, each row is scored alone, and only the rows that still fail
+    (or whose score is NaN, inf or not a number) become `None`, which TRL skips; a `RewardRowWarning` names the
+    reward, the rows and the first error, and `<name>/failed_rows` is logged through TRL's `log_metric`.
+    Failures no row can explain (a column of the wrong length, an array instead of a list) always raise.
+
     TRL logs it under `__name__`. `reward` is the wrapped callable.
     """
 
-    def __init__(self, reward: Callable[..., Any], name: str, entry: Any = None) -> None:
+    def __init__(self, reward: Callable[..., Any], name: str, entry: Any = None, on_error: str = "raise") -> None:
+        if on_error not in ON_ERROR:
+            raise InvalidParamsError(f"reward {name!r}: on_error must be one of {ON_ERROR}, got {on_error!r}")
         self.reward = reward
         self.entry = entry
+        self.on_error = on_error
         self.__name__ = name
         self.__doc__ = getattr(reward, "__doc__", None)
 
@@ -47,8 +68,59 @@ class GuardedReward:
         try:
             scores = self.reward(prompts=prompts, completions=completions, **kwargs)
         except Exception as exc:
-            raise self._input_error(exc, prompts, completions) or exc
-        return check_scores(self.__name__, scores, len(completions))
+            error = self._input_error(exc, prompts, completions) or exc
+            if self.on_error == "raise":
+                raise error
+            rows = _rows(prompts, completions, kwargs)
+            scores = []
+            for row in rows:
+                try:
+                    scores.append(self.reward(**row))
+                except Exception as row_error:
+                    scores.append(row_error)
+            return self._salvage(scores, kwargs)
+        return self._checked(scores, len(completions), kwargs)
+
+    def _checked(self, scores: Any, expected: int, kwargs: dict[str, Any]) -> list:
+        try:
+            return check_scores(self.__name__, scores, expected)
+        except RewardOutputError as error:
+            if self.on_error == "raise" or error.index is None:
+                raise
+        return self._salvage([[s] for s in scores], kwargs)
+
+    def _salvage(self, per_row: list, kwargs: dict[str, Any]) -> list:
+        """One score per row from per-row results (a one-score list, or the exception); failures become None."""
+        scores: list[float | None] = []
+        failed: list[tuple[int, BaseException]] = []
+        for row, result in enumerate(per_row):
+            try:
+                if isinstance(result, BaseException):
+                    raise result
+                (score,) = check_scores(self.__name__, result, 1)
+            except Exception as exc:
+                if isinstance(exc, RewardOutputError) and exc.index is not None:
+                    exc = RewardOutputError(self.__name__, "invalid score", index=row, value=exc.value)
+                elif isinstance(exc, RewardInputError):
+                    exc = exc.located(self.__name__, row)
+                failed.append((row, exc))
+                score = None
+            scores.append(score)
+        if failed:
+            rows = ", ".join(str(row) for row, _ in failed[:10]) + (" ..." if len(failed) > 10 else "")
+            first = failed[0][1]
+            warnings.warn(
+                RewardRowWarning(
+                    f"reward {self.__name__!r}: {len(failed)} of {len(per_row)} row(s) scored None after errors "
+                    f"(rows {rows}); first: {type(first).__name__}: {first}. Fix the reward, or set "
+                    "on_error: raise to stop on the first error."
+                ),
+                stacklevel=3,
+            )
+            log_metric = kwargs.get("log_metric")
+            if callable(log_metric):
+                log_metric(f"{self.__name__}/failed_rows", float(len(failed)))
+        return scores
 
     def _inputs(self, prompts: Any, completions: Any, kwargs: dict[str, Any]) -> tuple[list, Any, dict]:
         if not isinstance(completions, (list, tuple)):
@@ -121,14 +193,30 @@ class AsyncGuardedReward(GuardedReward):
         try:
             scores = await self.reward(prompts=prompts, completions=completions, **kwargs)
         except Exception as exc:
-            raise self._input_error(exc, prompts, completions) or exc
-        return check_scores(self.__name__, scores, len(completions))
+            error = self._input_error(exc, prompts, completions) or exc
+            if self.on_error == "raise":
+                raise error
+            rows = _rows(prompts, completions, kwargs)
+            results = await asyncio.gather(*(self.reward(**row) for row in rows), return_exceptions=True)
+            return self._salvage(list(results), kwargs)
+        return self._checked(scores, len(completions), kwargs)
 
 
-def guard(reward: Callable[..., Any], name: str, entry: Any = None) -> GuardedReward:
+def guard(reward: Callable[..., Any], name: str, entry: Any = None, on_error: str = "raise") -> GuardedReward:
     """Wrap `reward` in the contract checks, keeping it sync or async."""
     cls = AsyncGuardedReward if is_async_reward(reward) else GuardedReward
-    return cls(reward, name, entry)
+    return cls(reward, name, entry, on_error)
+
+
+def _rows(prompts: list | None, completions: list, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The batch as one-row batches (per-row columns sliced, other kwargs shared)."""
+    rows = []
+    for i in range(len(completions)):
+        row = {k: [v[i]] if type(v) is list else v for k, v in kwargs.items()}
+        row["prompts"] = [prompts[i]] if prompts is not None else None
+        row["completions"] = [completions[i]]
+        rows.append(row)
+    return rows
 
 
 def check_scores(reward: str, scores: Any, expected: int) -> list:

@@ -20,7 +20,15 @@ from .registry import RewardEntry, import_target
 
 __all__ = ["get_reward", "load_rewards", "LoadedRewards", "ResolvedReward"]
 
-_SPEC_KEYS = {"name": "required", "weight": "default 1.0", "params": "default {}", "log_name": "default: the name"}
+_SPEC_KEYS = {
+    "name": "required",
+    "weight": "default 1.0",
+    "params": "default {}",
+    "log_name": "default: the name",
+    "on_error": "'raise' or 'skip'; default: the spec's on_error, else $REWARD_CORE_ON_ERROR, else 'raise'",
+}
+#: Default failure policy of guarded rewards (see `GuardedReward`): "raise" or "skip".
+ENV_ON_ERROR = "REWARD_CORE_ON_ERROR"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -33,6 +41,7 @@ class ResolvedReward:
     reward: GuardedReward
     entry: RewardEntry | None
     params: dict[str, Any]
+    on_error: str = "raise"
 
     def as_json(self) -> dict[str, Any]:
         entry = self.entry
@@ -42,6 +51,7 @@ class ResolvedReward:
             "log_name": self.log_name,
             "weight": self.weight,
             "params": self.params,
+            "on_error": self.on_error,
             "target": entry.target_path if entry else self.name,
             "distribution": entry.distribution if entry else None,
             "distribution_version": entry.distribution_version if entry else None,
@@ -112,14 +122,15 @@ def get_reward(name: str, /, **params: Any) -> GuardedReward:
     >>> reward_core.get_reward("demo.length")(prompts=["p"], completions=["abc"])
     [3.0]
     """
-    return _resolve(name, params, log_name=None).reward
+    return _resolve(name, params, log_name=None, on_error=_default_on_error()).reward
 
 
 def load_rewards(spec: Any) -> LoadedRewards:
     """Load rewards from a spec: a list (or `{"rewards": [...]}`) or the path of a YAML, TOML or JSON file.
 
-    Each entry is a name, or a mapping `{name, weight=1.0, params={}, log_name=name}`::
+    Each entry is a name, or a mapping `{name, weight=1.0, params={}, log_name=name, on_error}`::
 
+        on_error: skip          # optional, for every entry: a failing row scores None instead of stopping
         rewards:
           - math.answer_correctness
           - {name: math.reasoning_tags, weight: 0.5, params: {reasoning_tag: think}}
@@ -131,16 +142,18 @@ def load_rewards(spec: Any) -> LoadedRewards:
     if isinstance(spec, (str, os.PathLike)):
         source = str(spec)
         spec = _read_spec_file(Path(spec))
+    default_on_error = _default_on_error()
     if isinstance(spec, Mapping):
         if "rewards" not in spec:  # other top-level keys (a training config) may sit beside "rewards"
             raise SpecError(f"{source}: expected a list of rewards or a mapping with a 'rewards' key")
+        default_on_error = _check_on_error(spec.get("on_error", default_on_error), source)
         spec = spec["rewards"]
     if not isinstance(spec, Sequence) or isinstance(spec, (str, bytes)):
         raise SpecError(f"{source}: rewards must be a list of names or {{name, weight, params}} mappings")
     resolved: list[ResolvedReward] = []
     taken: set[str] = set()
     for index, item in enumerate(spec):
-        name, weight, params, log_name = _parse_entry(item, index, source)
+        name, weight, params, log_name, on_error = _parse_entry(item, index, source, default_on_error)
         if log_name is None:
             log_name, n = name, 1
             while log_name in taken:
@@ -150,7 +163,7 @@ def load_rewards(spec: Any) -> LoadedRewards:
             raise SpecError(f"{source}, entry {index}: log_name {log_name!r} is used twice; make it unique")
         taken.add(log_name)
         try:
-            reward = _resolve(name, params, log_name)
+            reward = _resolve(name, params, log_name, on_error)
         except RewardCoreError as exc:
             exc.add_note(f"(in {source}, entry {index}: {name!r})")
             raise
@@ -158,10 +171,12 @@ def load_rewards(spec: Any) -> LoadedRewards:
     return LoadedRewards(tuple(resolved))
 
 
-def _parse_entry(item: Any, index: int, source: str) -> tuple[str, float, dict[str, Any], str | None]:
+def _parse_entry(
+    item: Any, index: int, source: str, default_on_error: str
+) -> tuple[str, float, dict[str, Any], str | None, str]:
     where = f"{source}, entry {index}"
     if isinstance(item, str):
-        return item, 1.0, {}, None
+        return item, 1.0, {}, None, default_on_error
     if not isinstance(item, Mapping):
         raise SpecError(f"{where}: expected a reward name or a mapping, got {type(item).__name__} {item!r}")
     unknown = set(item) - set(_SPEC_KEYS)
@@ -180,7 +195,20 @@ def _parse_entry(item: Any, index: int, source: str) -> tuple[str, float, dict[s
     log_name = item.get("log_name")
     if log_name is not None and (not isinstance(log_name, str) or not log_name):
         raise SpecError(f"{where} ({name!r}): log_name must be a non-empty string")
-    return name, float(weight), dict(params), log_name
+    on_error = _check_on_error(item.get("on_error", default_on_error), f"{where} ({name!r})")
+    return name, float(weight), dict(params), log_name, on_error
+
+
+def _default_on_error() -> str:
+    return _check_on_error(os.environ.get(ENV_ON_ERROR) or "raise", f"${ENV_ON_ERROR}")
+
+
+def _check_on_error(value: Any, where: str) -> str:
+    from .guard import ON_ERROR
+
+    if value not in ON_ERROR:
+        raise SpecError(f"{where}: on_error must be one of {list(ON_ERROR)}, got {value!r}")
+    return value
 
 
 def _read_spec_file(path: Path) -> Any:
@@ -210,7 +238,7 @@ def _read_spec_file(path: Path) -> Any:
     raise SpecError(f"{path}: unknown spec format {suffix!r}; use .yaml, .yml, .toml or .json")
 
 
-def _resolve(name: str, params: Mapping[str, Any], log_name: str | None) -> ResolvedReward:
+def _resolve(name: str, params: Mapping[str, Any], log_name: str | None, on_error: str) -> ResolvedReward:
     from .plugins import broken_plugins, registry
 
     if not isinstance(name, str) or not name:
@@ -236,9 +264,10 @@ def _resolve(name: str, params: Mapping[str, Any], log_name: str | None) -> Reso
         name=name,
         log_name=log_name,
         weight=1.0,
-        reward=guard(reward, log_name, entry),
+        reward=guard(reward, log_name, entry, on_error),
         entry=entry,
         params=config_params(config) if config is not None else dict(params),
+        on_error=on_error,
     )
 
 

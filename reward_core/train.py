@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     config = yaml.safe_load(Path(args.config).read_text()) or {}
     spec = list(config.get("rewards") or [])
     spec += judge_entries(config.get("judge_rewards") or [])
-    rewards = reward_core.load_rewards(spec)
+    policy = {"on_error": config["on_error"]} if "on_error" in config else {}
+    rewards = reward_core.load_rewards({"rewards": spec, **policy})
 
     import torch
     from trl import GRPOConfig, GRPOTrainer

@@ -132,3 +132,55 @@ def test_async_rewards_are_guarded_too():
     with pytest.raises(RewardOutputError, match="finite") as info:
         reward.score(["p"], ["c"])
     assert info.value.index == 0
+
+
+def _fragile(completions, **kwargs):
+    scores = []
+    for completion in completions:
+        text = reward_core.completion_text(completion)
+        if "boom" in text:
+            raise RuntimeError("cannot score a completion that says boom")
+        scores.append(math.nan if text == "nan" else float(len(text)))
+    return scores
+
+
+def test_on_error_raise_is_the_default_and_stops_on_the_first_failure():
+    reward_core.register_reward("test.fragile", _fragile)
+    with pytest.raises(RuntimeError, match="boom"):
+        reward_core.get_reward("test.fragile")(prompts=["p", "p"], completions=["ok", "boom"])
+    with pytest.raises(RewardOutputError) as info:
+        reward_core.get_reward("test.fragile")(prompts=["p", "p"], completions=["ok", "nan"])
+    assert info.value.index == 1
+
+
+def test_on_error_skip_scores_only_the_failing_rows_none_and_goes_on():
+    reward_core.register_reward("test.fragile", _fragile)
+    (reward,) = reward_core.load_rewards({"on_error": "skip", "rewards": ["test.fragile"]}).reward_funcs
+    logged = []
+    batch = ["ok", "boom", "nan", [{"role": "assistant"}], "four"]
+    with pytest.warns(reward_core.RewardRowWarning) as warned:
+        scores = reward(prompts=["p"] * 5, completions=batch, answer=["a"] * 5,
+                        log_metric=lambda name, value: logged.append((name, value)))
+    assert scores == [2.0, None, None, None, 4.0]
+    message = str(warned[0].message)
+    assert "'test.fragile': 3 of 5 row(s) scored None" in message and "rows 1, 2, 3" in message
+    assert "boom" in message
+    assert logged == [("test.fragile/failed_rows", 3.0)]
+    # a NaN alone, without an exception: only that index becomes None
+    with pytest.warns(reward_core.RewardRowWarning, match="rows 1"):
+        assert reward(prompts=["p", "p"], completions=["ok", "nan"]) == [2.0, None]
+    # failures no row can explain still raise
+    with pytest.raises(ColumnLengthError):
+        reward(prompts=["p"], completions=["ok"], answer=["a", "b"])
+
+
+def test_on_error_skip_for_async_rewards_and_from_the_environment(monkeypatch):
+    async def fragile_async(completions, **kwargs):
+        return _fragile(completions)
+
+    reward_core.register_reward("test.fragile_async", fragile_async)
+    monkeypatch.setenv("REWARD_CORE_ON_ERROR", "skip")
+    reward = reward_core.get_reward("test.fragile_async")
+    assert reward.on_error == "skip"
+    with pytest.warns(reward_core.RewardRowWarning, match="1 of 3"):
+        assert reward.score(["p"] * 3, ["ok", "boom", "three"]) == [2.0, None, 5.0]

@@ -71,6 +71,8 @@ def test_params_are_validated_against_the_declared_ones(use_plugins):
         ([3], "expected a reward name or a mapping"),
         ("not-a-file.txt", "does not exist"),
         ({"reward": []}, "'rewards' key"),
+        ([{"name": "fixture.length", "on_error": "ignore"}], "on_error must be one of"),
+        ({"on_error": "maybe", "rewards": []}, "on_error must be one of"),
         ([{"name": "fixture.length", "log_name": "x"}, {"name": "fixture.scaled", "log_name": "x"}], "used twice"),
     ],
 )
@@ -107,13 +109,14 @@ def test_manifest_records_names_params_weights_and_providers(use_plugins, tmp_pa
         "log_name": "fixture.len",
         "weight": 0.25,
         "params": {"cap": 7, "scale": 1.0, "mode": "chars"},
+        "on_error": "raise",
         "target": "rc_fixture_good.rewards:LengthReward",
         "distribution": "rc-fixture-good",
         "distribution_version": "1.2.3",
     }
     # the manifest is itself a valid spec that rebuilds the same rewards
     rebuilt = reward_core.load_rewards(
-        [{"name": r["resolved"], "weight": r["weight"], "params": r["params"], "log_name": r["log_name"]}
+        [{k: r[k] for k in ("weight", "params", "log_name", "on_error")} | {"name": r["resolved"]}
          for r in manifest["rewards"]]
     )
     assert rebuilt.manifest()["rewards"][0]["params"] == record["params"]
