@@ -68,18 +68,16 @@ class GuardedReward:
         try:
             scores = self.reward(prompts=prompts, completions=completions, **kwargs)
         except Exception as exc:
-            error = self._input_error(exc, prompts, completions) or exc
             if self.on_error == "raise":
-                raise error
-            rows = _rows(prompts, completions, kwargs)
-            scores = []
-            for row in rows:
-                try:
-                    scores.append(self.reward(**row))
-                except Exception as row_error:
-                    scores.append(row_error)
-            return self._salvage(scores, kwargs)
+                raise self._input_error(exc, prompts, completions) or exc
+            return self._salvage([self._one_row(row) for row in _rows(prompts, completions, kwargs)], kwargs)
         return self._checked(scores, len(completions), kwargs)
+
+    def _one_row(self, row: dict[str, Any]) -> Any:
+        try:
+            return self.reward(**row)
+        except Exception as exc:
+            return exc
 
     def _checked(self, scores: Any, expected: int, kwargs: dict[str, Any]) -> list:
         try:
@@ -193,9 +191,8 @@ class AsyncGuardedReward(GuardedReward):
         try:
             scores = await self.reward(prompts=prompts, completions=completions, **kwargs)
         except Exception as exc:
-            error = self._input_error(exc, prompts, completions) or exc
             if self.on_error == "raise":
-                raise error
+                raise self._input_error(exc, prompts, completions) or exc
             rows = _rows(prompts, completions, kwargs)
             results = await asyncio.gather(*(self.reward(**row) for row in rows), return_exceptions=True)
             return self._salvage(list(results), kwargs)
