@@ -16,18 +16,6 @@ FAST = dict(model="test-judge", request_timeout=1.0, backoff_base=0.01, backoff_
             breaker_min_calls=1000)
 
 
-@pytest.fixture(scope="module")
-def server():
-    with JudgeServer() as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def _clean(server):
-    server.set(mode="ok", latency=0.0, score=None, script=[], fail_marker=None, fault_rate=0.0, retry_after=0.05)
-    server.reset_requests()
-
-
 def sink():
     seen: dict[str, float] = {}
     return seen, lambda name, value: seen.__setitem__(name, value)

@@ -21,18 +21,6 @@ from reward_deepeval_judge.testing import JudgeServer
 FAST = dict(model="test-judge", request_timeout=2.0, backoff_base=0.01, backoff_max=0.1, max_retries=2)
 
 
-@pytest.fixture(scope="module")
-def server():
-    with JudgeServer() as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def _clean(server):
-    server.set(mode="ok", latency=0.0, score=None, script=[], fail_marker=None, fault_rate=0.0)
-    server.reset_requests()
-
-
 def metrics_sink():
     seen: dict[str, float] = {}
     return seen, lambda name, value: seen.__setitem__(name, value)
