@@ -71,8 +71,9 @@ print(json.dumps([elapsed, len(classes), len(classes), 'numpy' in sys.modules]))
 
 
 def run(code: str, site: Path) -> list:
-    env = dict(os.environ, PYTHONPATH=str(site), REWARD_CORE_PLUGINS="")
-    env.pop("REWARD_CORE_PLUGINS")
+    # No allow/deny lists from the caller's environment: every installed pack is listed.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REWARD_CORE_")}
+    env["PYTHONPATH"] = str(site)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 

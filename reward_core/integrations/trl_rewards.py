@@ -46,9 +46,6 @@ class _TrlReward(BaseReward):
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_fn"}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class SolutionConfig(RewardConfig):
