@@ -38,6 +38,7 @@ class CircuitBreaker:
         self.min_calls = min_calls
         self.cooldown = cooldown
         self._outcomes: collections.deque[bool] = collections.deque(maxlen=max(window, min_calls))
+        self._failures = 0  # False entries in _outcomes, kept as they come and go (count() is O(window))
         self._lock = threading.Lock()
         self._opened_at: float | None = None
         self._probing = False
@@ -79,14 +80,18 @@ class CircuitBreaker:
                 if ok:
                     self._opened_at = None
                     self._outcomes.clear()
+                    self._failures = 0
                 else:
                     self._opened_at = time.monotonic()
                 return
             if self._opened_at is not None:  # rows that started before it opened do not count
                 return
-            self._outcomes.append(ok)
-            failed = self._outcomes.count(False)
-            if len(self._outcomes) >= self.min_calls and failed / len(self._outcomes) >= self.threshold:
+            outcomes = self._outcomes
+            if len(outcomes) == outcomes.maxlen and not outcomes[0]:
+                self._failures -= 1  # the oldest outcome, a failure, drops out of the window
+            outcomes.append(ok)
+            self._failures += not ok
+            if len(outcomes) >= self.min_calls and self._failures / len(outcomes) >= self.threshold:
                 self._opened_at = time.monotonic()
                 self.times_opened += 1
 
