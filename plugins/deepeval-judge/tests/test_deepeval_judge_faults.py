@@ -25,11 +25,17 @@ def rag(server, **params):
     return get_reward("judge.geval_rag", base_url=server.base_url, **{**FAST, **params})
 
 
+@pytest.fixture(params=["aiohttp", "openai"])
+def transport(request):
+    """Each HTTP client raises its own errors: the fault handling must classify both alike."""
+    return request.param
+
+
 @pytest.mark.parametrize("fault", ["429", "500", "malformed_body", "malformed_json", "missing_keys"])
-def test_transient_faults_are_retried_then_succeed(server, fault):
+def test_transient_faults_are_retried_then_succeed(server, fault, transport):
     server.set(script=[fault, fault])
     seen, log_metric = sink()
-    assert rag(server).score(prompts=["q"], completions=["Paris"], answer=["Paris"], log_metric=log_metric) == [0.9]
+    assert rag(server, http_transport=transport).score(prompts=["q"], completions=["Paris"], answer=["Paris"], log_metric=log_metric) == [0.9]
     assert [r["mode"] for r in server.requests] == [fault, fault, "ok"]
     assert seen["judge.geval_rag/retries"] == 2 and seen["judge.geval_rag/failures"] == 0
 
@@ -45,9 +51,9 @@ def test_one_bad_row_never_fails_the_batch(server, fault):
     assert len([r for r in server.requests if "POISON" in r["user"]]) == 3  # 1 try + max_retries
 
 
-def test_retry_after_is_honoured(server):
+def test_retry_after_is_honoured(server, transport):
     server.set(script=["429"], retry_after=0.4)
-    reward = rag(server, backoff_base=0.001, backoff_max=2.0)
+    reward = rag(server, backoff_base=0.001, backoff_max=2.0, http_transport=transport)
     assert reward.score(prompts=["q"], completions=["Paris"], answer=["Paris"]) == [0.9]
     first, second = server.requests
     # The exponential backoff would wait at most 1 ms here: only Retry-After (0.4 s) explains this gap.
@@ -72,12 +78,34 @@ def test_out_of_range_scores_are_clamped(server):
     server.set(out_of_range_score=15)
 
 
-def test_hanging_judge_times_out_per_request(server):
+def test_hanging_judge_times_out_per_request(server, transport):
     server.set(mode="hang", hang_s=5)
     seen, log_metric = sink()
-    reward = rag(server, request_timeout=0.2, max_retries=1)
+    reward = rag(server, request_timeout=0.2, max_retries=1, http_transport=transport)
     assert reward.score(prompts=["q"] * 2, completions=["a", "b"], answer=["P"] * 2, log_metric=log_metric) == [None, None]
     assert seen["judge.geval_rag/failures"] == 2 and seen["judge.geval_rag/retries"] == 2
+
+
+def test_request_timeout_does_not_count_the_wait_for_a_free_slot(server):
+    # One slot, four rows of 0.15 s each: the last row waits 0.45 s for the slot, longer than the 0.25 s
+    # timeout, yet only its own request is timed.
+    server.set(latency=0.15)
+    seen, log_metric = sink()
+    reward = rag(server, max_concurrency=1, request_timeout=0.25)
+    scores = reward.score(prompts=["q"] * 4, completions=list("abcd"), answer=["P"] * 4, log_metric=log_metric)
+    assert scores == [0.2] * 4
+    assert seen["judge.geval_rag/requests"] == 4 and seen["judge.geval_rag/retries"] == 0
+
+
+def test_breaker_window_forgets_failures_that_slide_out():
+    from reward_deepeval_judge._resilience import CircuitBreaker
+
+    breaker = CircuitBreaker(threshold=0.75, min_calls=4, window=4, cooldown=60)
+    for ok in (False, False, True, True, True, True, False, False):
+        breaker.record(ok)
+    assert breaker.state == "closed"  # the first two failures left the window: 2 of the last 4 failed
+    breaker.record(False)
+    assert breaker.state == "open"  # 3 of the last 4
 
 
 def test_batch_deadline_bounds_a_dead_judge(server):
@@ -93,12 +121,15 @@ def test_batch_deadline_bounds_a_dead_judge(server):
     assert reward.score(prompts=["q"], completions=["P"], answer=["P"]) == [0.9]  # usable afterwards
 
 
-def test_connection_refused_is_a_failed_row():
+def test_connection_refused_is_a_failed_row(transport):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    reward = get_reward("judge.geval_rag", base_url=f"http://127.0.0.1:{port}/v1", **{**FAST, "max_retries": 1})
-    assert reward.score(prompts=["q"], completions=["a"], answer=["a"]) == [None]
+    reward = get_reward("judge.geval_rag", base_url=f"http://127.0.0.1:{port}/v1",
+                        **{**FAST, "max_retries": 1, "http_transport": transport})
+    seen, log_metric = sink()
+    assert reward.score(prompts=["q"], completions=["a"], answer=["a"], log_metric=log_metric) == [None]
+    assert seen["judge.geval_rag/retries"] == 1 and seen["judge.geval_rag/failures"] == 1
 
 
 def test_circuit_breaker_fails_fast_then_recovers(server):
@@ -182,3 +213,16 @@ def test_fault_injection_under_load_only_failed_rows_are_none(server):
     scores = reward.score(prompts=["q"] * 60, completions=completions, answer=["Paris"] * 60)
     assert [i for i, s in enumerate(scores) if s is None] == list(range(0, 60, 5))
     assert all(s == 0.9 for i, s in enumerate(scores) if i % 5)
+
+
+def test_aiohttp_client_takes_the_proxy_from_the_environment(monkeypatch):
+    from reward_deepeval_judge._http import environment_proxy
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert environment_proxy("https://judge.internal/v1/chat/completions") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    assert environment_proxy("https://judge.internal/v1/chat/completions") == "http://proxy.internal:3128"
+    assert environment_proxy("http://judge.internal/v1/chat/completions") is None  # no HTTP_PROXY
+    monkeypatch.setenv("NO_PROXY", "judge.internal")
+    assert environment_proxy("https://judge.internal/v1/chat/completions") is None

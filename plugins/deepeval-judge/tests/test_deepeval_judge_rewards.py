@@ -231,19 +231,24 @@ def test_nothing_is_written_to_cwd_or_home(tmp_path):
     assert written == ["home"], written  # no .deepeval/, no key file, no telemetry id
 
 
-def test_default_transport_is_aiohttp_and_httpx_is_selectable(server):
+@pytest.mark.parametrize("transport", ["aiohttp", "openai"])
+def test_both_http_clients_send_the_key_and_score_alike(server, monkeypatch, transport):
     from reward_core import run_coroutine
+    from reward_deepeval_judge import _http
 
-    def transport_of(reward) -> type:
-        async def client_transport() -> type:
-            return type(reward.reward._runtime().loop_state().client._client._transport)
+    monkeypatch.setenv("JUDGE_TEST_KEY", "sk-test-123")
+    reward = get_reward("judge.geval_rag", base_url=server.base_url, api_key_env="JUDGE_TEST_KEY",
+                        http_transport=transport, **FAST)
 
-        return run_coroutine(client_transport())
+    async def client_type() -> type:
+        return type(reward.reward._runtime().loop_state().client)
 
-    default = get_reward("judge.geval_rag", base_url=server.base_url, model="t")
-    assert default.reward.config.http_transport == "aiohttp"
-    assert "aiohttp" in transport_of(default).__module__
-    assert default.score(prompts=["q"], completions=["Paris"], answer=["Paris"]) == [0.9]
-    plain = get_reward("judge.geval_rag", base_url=server.base_url, model="t", http_transport="httpx")
-    assert "aiohttp" not in transport_of(plain).__module__
-    assert plain.score(prompts=["q"], completions=["Paris"], answer=["Paris"]) == [0.9]
+    expected = {"aiohttp": _http.AioHttpChatClient, "openai": _http.OpenAIChatClient}[transport]
+    assert run_coroutine(client_type()) is expected
+    assert reward.score(prompts=["q", "q"], completions=["Paris", "Lyon"], answer=["Paris"] * 2) == [0.9, 0.2]
+    assert {r["authorization"] for r in server.requests} == {"Bearer sk-test-123"}
+    assert {r["path"] for r in server.requests} == {"/v1/chat/completions"}
+
+
+def test_default_http_client_is_aiohttp():
+    assert get_reward("judge.geval_rag", base_url="http://127.0.0.1:9/v1").reward.config.http_transport == "aiohttp"

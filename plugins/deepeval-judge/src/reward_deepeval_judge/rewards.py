@@ -82,9 +82,9 @@ class JudgeConfig(RewardConfig):
     )
     http_transport: str = param(
         "aiohttp",
-        doc="HTTP transport of the judge's AsyncOpenAI client: 'aiohttp' (openai's aiohttp client, about a third "
-        "less CPU per request) or 'httpx'. When aiohttp is unavailable, a warning says why and httpx is used.",
-        choices=("aiohttp", "httpx"),
+        doc="HTTP client of the judge: 'aiohttp' (one pooled aiohttp session per event loop; about a quarter of "
+        "the CPU per request of the OpenAI SDK) or 'openai' (the official AsyncOpenAI client).",
+        choices=("aiohttp", "openai"),
     )
     temperature: float | None = param(0.0, doc="Sampling temperature of the judge; None leaves the server default.")
     reference_column: str = param("answer", doc="Dataset column holding the expected output (when evaluated).")
@@ -216,7 +216,8 @@ class GEvalReward(BaseReward):
     What every subclass gets, configured through `JudgeConfig` params:
 
     - any OpenAI-compatible endpoint (`base_url`, `model`, `api_key_env`, `request_timeout`), through a
-      deepeval custom model with one `AsyncOpenAI` client per reward instance and event loop;
+      deepeval custom model with one HTTP client (aiohttp, or `AsyncOpenAI` with
+      ``http_transport="openai"``) per reward instance and event loop;
     - `async def __call__` (TRL runs it concurrently with other async rewards); `score()` from sync code;
     - bounded concurrency, retries with exponential backoff and jitter (honouring `Retry-After`) on 429,
       5xx, timeouts, connection errors and unusable answers, then `fallback_score` (None by default, so
@@ -389,11 +390,12 @@ class GEvalReward(BaseReward):
 
         async def attempt() -> float:
             case_fields = dict(fields)
+            call = _judge.JudgeCall(stats)
             if self.config.spotlight:
                 # Fresh random delimiters per request: the policy cannot learn to close them.
-                begin, end = new_delimiters()
+                begin, end = call.delimiters = new_delimiters()
                 case_fields["actual_output"] = wrap(fields["actual_output"], begin, end)
-                _judge.DELIMITERS.set((begin, end))
+            _judge.CALL.set(call)  # this row's own task: no other row sees it
             metric = _judge.make_metric(definition.metric_name, definition.evaluation_params, steps, rt.rubric, rt.model)
             return await _judge.measure(metric, _judge.make_case(case_fields))
 
@@ -417,6 +419,7 @@ class GEvalReward(BaseReward):
                 d = rt.definition
 
                 async def attempt() -> list[str]:
+                    _judge.CALL.set(_judge.JudgeCall(stats))
                     return await _judge.generate_steps(rt.model, d.criteria or "", d.evaluation_params)
 
                 ok, steps = await self._call_judge(state, stats, attempt)
@@ -427,8 +430,8 @@ class GEvalReward(BaseReward):
         return self._steps
 
     async def _call_judge(self, state: _LoopState, stats: BatchStats, call: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
-        """Run `call` under the concurrency limit with timeout, retries and the breaker: (ok, value)."""
-        from . import _judge
+        """Run `call` under the concurrency limit, with retries and the circuit breaker: (ok, value)."""
+        from . import _http
 
         cfg = self.config
         breaker = self._runtime().breaker
@@ -439,18 +442,17 @@ class GEvalReward(BaseReward):
             return False, None
         attempt = 0
         while True:
+            # A slot covers the whole attempt, deepeval's prompt and parsing included: with the slot taken
+            # only around the request, every queued row built its prompt up front, delaying the replies.
             async with state.semaphore:
-                stats.requests += 1
-                started = time.perf_counter()
                 try:
-                    value = await asyncio.wait_for(call(), cfg.request_timeout)
+                    value = await call()
                 except Exception as exc:  # every judge failure is handled below; CancelledError passes
                     error = exc
                 else:
-                    stats.latencies.append(time.perf_counter() - started)
                     breaker.record(True, ticket)
                     return True, value
-            kind, retryable, after = _judge.classify(error)
+            kind, retryable, after = _http.classify(error)
             stats.failed(kind, f"{type(error).__name__}: {error}")
             if not retryable or attempt >= cfg.max_retries or ticket == "probe" or breaker.state != "closed":
                 breaker.record(False, ticket)
@@ -553,31 +555,32 @@ class _Runtime:
         self._lock = threading.Lock()
         # A weak callback: no runtime <-> model cycle, so a dropped reward is freed at once and its clients
         # closed by their closers (in a garbage cycle, aiohttp's session would be finalised unclosed).
-        client = weakref.WeakMethod(self.client)
-        self.model = _judge.JudgeModel(cfg.model, lambda: client()(), cfg.temperature)
-        self.transport = cfg.http_transport
-        problem = _judge.transport_problem(self.transport)
-        if problem is not None:
-            log.warning("reward %r: the %r HTTP transport is unavailable (%s); falling back to httpx. Install "
-                        "openai[aiohttp] (aiohttp) or set http_transport='httpx' to silence this.",
-                        reward.__name__, self.transport, problem)
-            self.transport = "httpx"
+        send = weakref.WeakMethod(self.send)
+        self.model = _judge.JudgeModel(cfg.model, lambda body, call: send()(body, call), cfg.temperature)
 
     def loop_state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
         with self._lock:
             state = self._states.get(loop)
             if state is None:
-                from . import _judge
+                from . import _http
 
                 cfg = self.config
                 key = os.environ.get(cfg.api_key_env) or (_PLACEHOLDER_KEY if cfg.base_url else "")
-                client = _judge.make_client(cfg.base_url, key, cfg.request_timeout, cfg.max_concurrency, self.transport)
+                client = _http.make_client(cfg.http_transport, cfg.base_url, key, cfg.request_timeout, cfg.max_concurrency)
                 state = self._states[loop] = _LoopState(client, cfg.max_concurrency)
         return state
 
-    def client(self) -> Any:
-        return self.loop_state().client
+    async def send(self, body: dict[str, Any], call: Any) -> Any:
+        """One judge request on this loop's client (which times it out after request_timeout seconds)."""
+        client = self.loop_state().client
+        started = time.perf_counter()
+        if call is not None:
+            call.stats.requests += 1
+        response = await client.complete(body)
+        if call is not None:
+            call.stats.latencies.append(time.perf_counter() - started)
+        return response
 
 
 class GEvalRAGReward(GEvalReward):
