@@ -7,6 +7,7 @@
 2. Ours: `judge.geval_rag` at `max_concurrency=32` on `--rows` distinct completions; ideal throughput is
    concurrency / latency = 640 rows/s. The median of `--repeats` batches after two warm-up batches, with
    the default aiohttp client and with `http_transport="openai"`; and bare posts of each client alone.
+   A control run replaces the HTTP call with a 50 ms sleep: what deepeval and the reward's own CPU allow.
 3. Faults: the same batch where 20 % of rows always get HTTP 500 (plus 5 % transient 429s on any request, retried up to 3 times):
    the batch must finish with exactly the failing rows None.
 
@@ -150,6 +151,31 @@ def ours(url: str, rows: int, concurrency: int, repeats: int, transport: str = "
     return seconds, cpu_per_row, statistics.median(latencies[2:])
 
 
+@contextmanager
+def sleeping_judge():
+    """Replace the HTTP client with a 50 ms sleep: what the reward reaches when only deepeval and its own code cost CPU."""
+    import asyncio
+
+    from reward_deepeval_judge import _http
+
+    reply = {"choices": [{"message": {"content": '{"reason": "The answer matches.", "score": 9}'}}]}
+
+    class SleepingClient:
+        async def complete(self, body: dict) -> dict:
+            await asyncio.sleep(LATENCY)
+            return reply
+
+        async def close(self) -> None:
+            pass
+
+    real = _http.make_client
+    _http.make_client = lambda *args, **kwargs: SleepingClient()
+    try:
+        yield "http://sleeping-judge.invalid/v1"
+    finally:
+        _http.make_client = real
+
+
 def with_faults(url: str, rows: int, concurrency: int) -> tuple[float, list, dict]:
     """One batch where every fifth row always fails (HTTP 500) and 5 % of requests get a transient 429."""
     from reward_core import get_reward
@@ -184,6 +210,8 @@ def main() -> None:
         base_s = baseline(url, args.baseline_rows)
         runs = {transport: ours(url, args.rows, args.concurrency, args.repeats, transport) for transport in ("aiohttp", "openai")}
         raw = {transport: raw_client(url, args.rows, args.concurrency, transport, args.repeats) for transport in ("aiohttp", "openai")}
+    with sleeping_judge() as url:
+        sleep_s = ours(url, args.rows, args.concurrency, args.repeats)[0]
     base_rate = args.baseline_rows / base_s
 
     def row(what: str, rows: int, seconds: float) -> None:
@@ -198,6 +226,7 @@ def main() -> None:
     row("same, `http_transport=openai` (AsyncOpenAI client)", args.rows, runs["openai"][0])
     row("bare aiohttp client posts, no deepeval (client ceiling)", args.rows, raw["aiohttp"])
     row("bare AsyncOpenAI client posts, no deepeval", args.rows, raw["openai"])
+    row("judge.geval_rag, HTTP call replaced by a 50 ms sleep (deepeval + reward CPU only)", args.rows, sleep_s)
 
     with judge_process("--fail-marker", "#FAIL", "--marker-mode", "500", "--fault-rate", "0.05",
                        "--fault-mode", "429", "--retry-after", "0.05") as url:
