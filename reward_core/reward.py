@@ -37,7 +37,9 @@ class BaseReward(ABC):
 
     Class attributes a subclass may set:
       - `config_class`: its `RewardConfig` subclass, whose fields are the reward's parameters.
-      - `score_range`: `(low, high)` bounds of the scores it returns, shown by `reward-core show`.
+      - `score_range`: `(low, high)` bounds of the scores it returns with default params, shown by
+        `reward-core show`. When params move the bounds, set `self.score_range` in `__init__`: the
+        conformance kit checks scores against the instance's range.
     """
 
     config_class: ClassVar[type[RewardConfig]] = RewardConfig

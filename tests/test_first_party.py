@@ -81,3 +81,19 @@ def test_the_kit_reports_every_broken_rule():
                    "scores both completion formats alike"]:
         assert broken in message
     assert "returns one float" not in message and "unique log name" not in message
+
+
+def test_the_kit_checks_scores_against_the_instances_score_range():
+    class Overshoots(reward_core.BaseReward):
+        """Declares [0, 1] but gives 2.0 to empty completions."""
+
+        score_range = (0.0, 1.0)
+
+        def __call__(self, prompts, completions, **kwargs):
+            return [1.0 if reward_core.completion_text(c) else 2.0 for c in completions]
+
+    results = dict(check_reward_contract(Overshoots(reward_core.RewardConfig(name="test.overshoots"))))
+    assert "(5, 2.0)" in results["stays within its declared score_range"]
+    wider = Overshoots(reward_core.RewardConfig(name="test.overshoots"))
+    wider.score_range = (0.0, 2.0)  # an instance whose params widen the bounds
+    assert dict(check_reward_contract(wider))["stays within its declared score_range"] is None

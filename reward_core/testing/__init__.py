@@ -137,6 +137,16 @@ def check_reward_contract(reward: Any, batch: dict[str, Any] | None = None) -> l
             return "as_fn() is not async although __call__ is" if declared else "as_fn() is async, __call__ is not"
         return None
 
+    def within_score_range() -> str | None:
+        bounds = getattr(raw, "score_range", None)  # the instance's: params may move the bounds
+        if bounds is None:
+            return None
+        low, high = bounds
+        outside = [(i, s) for i, s in enumerate(scores) if s is not None and not low <= s <= high]
+        if outside:
+            return f"scores {outside} (row, score) fall outside the declared score_range {tuple(bounds)}"
+        return None
+
     def unique_log_name() -> str | None:
         name = getattr(guarded, "__name__", None)
         if not isinstance(name, str) or not name or name in {"reward", "<lambda>"}:
@@ -149,6 +159,7 @@ def check_reward_contract(reward: Any, batch: dict[str, Any] | None = None) -> l
         check("scores each completion independently (order)", rows_independent)
         check("deterministic for fixed inputs", deterministic)
         check("as_fn() pickles and scores alike", as_fn_picklable)
+        check("stays within its declared score_range", within_score_range)
     check("handles an empty batch", empty_batch)
     check("never mutates its inputs", kwargs_not_mutated)
     check("async detected when async", async_detected)
@@ -162,6 +173,7 @@ CHECKS = [
     "scores each completion independently (order)",
     "deterministic for fixed inputs",
     "as_fn() pickles and scores alike",
+    "stays within its declared score_range",
     "handles an empty batch",
     "never mutates its inputs",
     "async detected when async",

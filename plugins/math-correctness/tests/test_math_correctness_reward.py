@@ -130,6 +130,8 @@ def test_scores_gold_column_and_partial_credit_are_params():
             solution=["100"] * 5,
         )
         assert scores == [2.0, 0.5, 0.25, -1.0, -2.0]
+        assert custom.reward.score_range == (-2.0, 2.0)  # the instance's bounds, kept through pickling
+        assert pickle.loads(pickle.dumps(custom.reward)).score_range == (-2.0, 2.0)
         latex = custom(prompts=["q"], completions=[r"\boxed{\frac{21}{2}}"], solution=[r"\frac{20}{2}"])
         assert latex == [0.5]
     finally:

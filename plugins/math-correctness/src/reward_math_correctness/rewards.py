@@ -68,10 +68,13 @@ class AnswerCorrectnessReward(BaseReward):
     """
 
     config_class = AnswerCorrectnessConfig
-    score_range = (0.0, 1.0)  # with the default scores; otherwise between the lowest and highest score param
+    score_range = (0.0, 1.0)  # with the default scores
 
     def __init__(self, config: AnswerCorrectnessConfig | None = None) -> None:
         super().__init__(config)
+        cfg = self.config
+        levels = (cfg.correct_score, cfg.wrong_score, cfg.no_answer_score, *(credit for _, credit in cfg.partial_credit))
+        self.score_range = (min(levels), max(levels))  # the instance's own bounds
         self._init_runtime()
 
     def _init_runtime(self) -> None:
@@ -88,10 +91,7 @@ class AnswerCorrectnessReward(BaseReward):
         return {"config": self.config}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.config = state["config"]
-        self.__name__ = self.config.name
-        self.__doc__ = type(self).__doc__
-        self._init_runtime()
+        self.__init__(state["config"])
 
     @property
     def pool(self):
