@@ -226,3 +226,13 @@ def test_aiohttp_client_takes_the_proxy_from_the_environment(monkeypatch):
     assert environment_proxy("http://judge.internal/v1/chat/completions") is None  # no HTTP_PROXY
     monkeypatch.setenv("NO_PROXY", "judge.internal")
     assert environment_proxy("https://judge.internal/v1/chat/completions") is None
+
+
+def test_aiohttp_client_resolves_the_endpoint_like_the_openai_sdk(monkeypatch):
+    from reward_deepeval_judge._http import default_base_url
+
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert default_base_url(None) == "https://api.openai.com/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://vllm.internal:8000/v1/")
+    assert default_base_url(None) == "http://vllm.internal:8000/v1"
+    assert default_base_url("http://judge:9000/v1") == "http://judge:9000/v1"  # an explicit base_url wins
