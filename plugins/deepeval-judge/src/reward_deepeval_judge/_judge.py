@@ -54,9 +54,9 @@ class JudgeModel(DeepEvalBaseLLM):
     """A deepeval model for any OpenAI-compatible chat-completions endpoint.
 
     It sends through `send`, the reward's: one HTTP client per reward instance and event loop (see
-    `_http`), a concurrency limit held only while a request is in flight, and the request timeout.
-    deepeval's own models build a client per call; custom models get no retries or timeouts from
-    deepeval, so the reward retries around each deepeval call.
+    `_http`), which times each request out. deepeval's own models build a client per call; custom
+    models get no retries from deepeval, so the reward retries around each deepeval call, under its
+    concurrency limit.
     """
 
     def __init__(self, model: str, send: Send, temperature: float | None) -> None:

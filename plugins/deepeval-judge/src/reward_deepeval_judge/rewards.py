@@ -82,8 +82,8 @@ class JudgeConfig(RewardConfig):
     )
     http_transport: str = param(
         "aiohttp",
-        doc="HTTP client of the judge: 'aiohttp' (one pooled aiohttp session per event loop; about a quarter of "
-        "the CPU per request of the OpenAI SDK) or 'openai' (the official AsyncOpenAI client).",
+        doc="HTTP client of the judge: 'aiohttp' (one pooled aiohttp session per event loop; a quarter or less "
+        "of the OpenAI SDK's CPU per request) or 'openai' (the official AsyncOpenAI client).",
         choices=("aiohttp", "openai"),
     )
     temperature: float | None = param(0.0, doc="Sampling temperature of the judge; None leaves the server default.")
