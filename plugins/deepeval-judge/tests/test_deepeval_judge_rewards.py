@@ -126,6 +126,12 @@ def test_invalid_definitions_are_rejected_at_construction(server):
         get_reward("judge.geval_rag", base_url=server.base_url, max_concurrency=0)
 
 
+@pytest.mark.parametrize("base_url", ["localhost:8000/v1", "not a url", "ftp://judge/v1", "http:///v1"])
+def test_a_base_url_that_is_not_http_is_rejected_at_construction(base_url):
+    with pytest.raises(InvalidParamsError, match=r"judge.geval_rag.*is not an http\(s\) URL"):
+        get_reward("judge.geval_rag", base_url=base_url)
+
+
 def test_missing_key_is_fatal_only_without_base_url(server, monkeypatch):
     monkeypatch.delenv("JUDGE_TEST_KEY", raising=False)
     with pytest.raises(InvalidParamsError, match="JUDGE_TEST_KEY"):

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+import urllib.parse
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -255,6 +256,15 @@ class GEvalReward(BaseReward):
                 "judge's API key is not set. Set it, name another variable with api_key_env=..., or point "
                 "base_url=... at a local OpenAI-compatible server (which needs no key)."
             )
+        base_url = self.config.base_url
+        if base_url is not None:
+            parts = urllib.parse.urlsplit(base_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                # Caught here, not as a "connection" failure on every row of every batch.
+                raise InvalidParamsError(
+                    f"reward {self.config.name!r}: base_url {base_url!r} is not an http(s) URL; give the judge "
+                    "server's API root, e.g. base_url='http://localhost:8000/v1'"
+                )
         self._runtime()  # imports deepeval now, so a broken install fails at construction, not mid-training
 
     # -- definition --------------------------------------------------------------------------------------
