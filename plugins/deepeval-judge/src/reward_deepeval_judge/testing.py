@@ -146,9 +146,9 @@ class JudgeServer:
     """A judge server on 127.0.0.1 (a free port), run on a background thread; use as a context manager.
 
     `base_url` ends in ``/v1``, as OpenAI clients expect. Every request is recorded in `requests` as a
-    dict: ``path``, ``authorization`` (the header), ``raw`` (the body bytes), ``body`` (parsed JSON or None), ``system`` (system message
-    text), ``user`` (user message text), ``kind`` (``"steps"`` or ``"score"``), ``mode`` (the behaviour
-    used) and ``time``. Keyword arguments are the behaviour settings (see the module docstring and
+    dict: ``path``, ``authorization`` (the header), ``raw`` (the body bytes), ``body`` (parsed JSON or
+    None), ``system`` (system message text), ``user`` (user message text), ``kind`` (``"steps"`` or
+    ``"score"``), ``mode`` (the behaviour used) and ``time``. Keyword arguments are the behaviour settings (see the module docstring and
     `set`).
     """
 
