@@ -35,7 +35,8 @@ def transport(request):
 def test_transient_faults_are_retried_then_succeed(server, fault, transport):
     server.set(script=[fault, fault])
     seen, log_metric = sink()
-    assert rag(server, http_transport=transport).score(prompts=["q"], completions=["Paris"], answer=["Paris"], log_metric=log_metric) == [0.9]
+    reward = rag(server, http_transport=transport)
+    assert reward.score(prompts=["q"], completions=["Paris"], answer=["Paris"], log_metric=log_metric) == [0.9]
     assert [r["mode"] for r in server.requests] == [fault, fault, "ok"]
     assert seen["judge.geval_rag/retries"] == 2 and seen["judge.geval_rag/failures"] == 0
 
@@ -218,8 +219,9 @@ def test_fault_injection_under_load_only_failed_rows_are_none(server):
 def test_aiohttp_client_takes_the_proxy_from_the_environment(monkeypatch):
     from reward_deepeval_judge._http import environment_proxy
 
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    for scheme in ("http", "https", "no", "all"):
+        for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
+            monkeypatch.delenv(name, raising=False)
     assert environment_proxy("https://judge.internal/v1/chat/completions") is None
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     assert environment_proxy("https://judge.internal/v1/chat/completions") == "http://proxy.internal:3128"
