@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import gc
 import re
 import socket
 import time
+import weakref
 
 import pytest
 
@@ -131,6 +133,21 @@ def test_connection_refused_is_a_failed_row(transport):
     seen, log_metric = sink()
     assert reward.score(prompts=["q"], completions=["a"], answer=["a"], log_metric=log_metric) == [None]
     assert seen["judge.geval_rag/retries"] == 1 and seen["judge.geval_rag/failures"] == 1
+
+
+def test_a_reward_dropped_after_failures_is_freed_at_once(server):
+    # Freed by reference counting, not left to the cyclic GC, which would finalise its open HTTP session
+    # unclosed ("Unclosed client session" at exit).
+    server.set(mode="500")
+    reward = rag(server, max_retries=1)
+    assert reward.score(prompts=["q"], completions=["a"], answer=["a"]) == [None]
+    inner = weakref.ref(reward.reward)
+    gc.disable()
+    try:
+        del reward
+        assert inner() is None
+    finally:
+        gc.enable()
 
 
 def test_circuit_breaker_fails_fast_then_recovers(server):

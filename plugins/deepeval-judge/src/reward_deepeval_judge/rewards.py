@@ -457,13 +457,15 @@ class GEvalReward(BaseReward):
             async with state.semaphore:
                 try:
                     value = await call()
-                except Exception as exc:  # every judge failure is handled below; CancelledError passes
-                    error = exc
+                except Exception as exc:  # every judge failure is handled here; CancelledError passes
+                    # Classified inside the handler, so no local outlives it: an exception kept in this
+                    # frame would form a cycle with its traceback, keeping the reward (and its open HTTP
+                    # session) alive until the cyclic GC finalises the session unclosed.
+                    kind, retryable, after = _http.classify(exc)
+                    stats.failed(kind, f"{type(exc).__name__}: {exc}")
                 else:
                     breaker.record(True, ticket)
                     return True, value
-            kind, retryable, after = _http.classify(error)
-            stats.failed(kind, f"{type(error).__name__}: {error}")
             if not retryable or attempt >= cfg.max_retries or ticket == "probe" or breaker.state != "closed":
                 breaker.record(False, ticket)
                 return False, None
