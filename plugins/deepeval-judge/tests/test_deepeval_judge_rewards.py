@@ -71,6 +71,20 @@ def test_concurrency_is_bounded(server):
     assert 1 <= server.max_in_flight <= 3
 
 
+def test_concurrency_bound_holds_across_batches_scored_at_once_on_one_loop(server):
+    # Each call runs up to max_concurrency workers; the loop's shared limit still caps the requests.
+    server.set(latency=0.1)
+    reward = get_reward("judge.answer_relevancy", base_url=server.base_url, max_concurrency=3, **FAST)
+
+    async def two_batches() -> list:
+        return await asyncio.gather(*(
+            reward(prompts=["q"] * 6, completions=[f"batch {b} answer {i}" for i in range(6)]) for b in range(2)
+        ))
+
+    assert asyncio.run(two_batches()) == [[0.7] * 6, [0.7] * 6]
+    assert 1 <= server.max_in_flight <= 3
+
+
 def test_generic_geval_from_a_yaml_spec_with_rubric(server, tmp_path):
     server.set(score=3)
     spec = tmp_path / "rewards.yaml"

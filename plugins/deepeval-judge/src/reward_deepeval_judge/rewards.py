@@ -371,12 +371,17 @@ class GEvalReward(BaseReward):
                 stats.failures += len(groups)
                 return
 
-            async def one(key: tuple, fields: dict[str, Any]) -> None:
-                value = await self._judge_row(state, fields, steps, stats)
-                if value is not None:
-                    results[key] = value
+            pending = iter(groups.items())
 
-            await asyncio.gather(*(one(key, rows[indices[0]][1]) for key, indices in groups.items()))
+            async def worker() -> None:
+                # A worker goes straight on to the next row: a task per row waiting on the semaphore
+                # would cost every row an extra event-loop round trip before its request goes out.
+                for key, indices in pending:
+                    value = await self._judge_row(state, rows[indices[0]][1], steps, stats)
+                    if value is not None:
+                        results[key] = value
+
+            await asyncio.gather(*(worker() for _ in range(min(self.config.max_concurrency, len(groups)))))
 
         task = asyncio.ensure_future(run())
         timeout = None if deadline is None else max(0.0, deadline - loop.time())
