@@ -371,17 +371,14 @@ class GEvalReward(BaseReward):
                 stats.failures += len(groups)
                 return
 
-            pending = iter(groups.items())
+            # A task per row, not a pool of workers: a row backing off before a retry then holds no slot
+            # and keeps no other row waiting (a worker pool was no faster here, and slower under faults).
+            async def one(key: tuple, fields: dict[str, Any]) -> None:
+                value = await self._judge_row(state, fields, steps, stats)
+                if value is not None:
+                    results[key] = value
 
-            async def worker() -> None:
-                # A worker goes straight on to the next row: a task per row waiting on the semaphore
-                # would cost every row an extra event-loop round trip before its request goes out.
-                for key, indices in pending:
-                    value = await self._judge_row(state, rows[indices[0]][1], steps, stats)
-                    if value is not None:
-                        results[key] = value
-
-            await asyncio.gather(*(worker() for _ in range(min(self.config.max_concurrency, len(groups)))))
+            await asyncio.gather(*(one(key, rows[indices[0]][1]) for key, indices in groups.items()))
 
         task = asyncio.ensure_future(run())
         timeout = None if deadline is None else max(0.0, deadline - loop.time())
