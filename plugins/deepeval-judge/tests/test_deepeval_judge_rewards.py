@@ -72,7 +72,7 @@ def test_concurrency_is_bounded(server):
 
 
 def test_concurrency_bound_holds_across_batches_scored_at_once_on_one_loop(server):
-    # Each call runs up to max_concurrency workers; the loop's shared limit still caps the requests.
+    # The limit belongs to the reward and its event loop, not to one call: two batches share it.
     server.set(latency=0.1)
     reward = get_reward("judge.answer_relevancy", base_url=server.base_url, max_concurrency=3, **FAST)
 
