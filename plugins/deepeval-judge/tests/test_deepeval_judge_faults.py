@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gc
 import re
@@ -122,6 +123,21 @@ def test_batch_deadline_bounds_a_dead_judge(server):
     assert time.monotonic() - started < 5  # returned before the hanging server released anything
     server.set(mode="ok")
     assert reward.score(prompts=["q"], completions=["P"], answer=["P"]) == [0.9]  # usable afterwards
+
+
+def test_batch_deadline_leaves_no_row_task_running(server):
+    # 64 rows, 64 slots: the rows start one loop pass apart, so a 10 ms deadline falls while they are still
+    # being started; the rows started so far must be cancelled with the batch, not left sending requests.
+    server.set(mode="hang", hang_s=5)
+    reward = rag(server, request_timeout=30.0, batch_timeout=0.01, max_concurrency=64)
+
+    async def training_step() -> tuple[list, set]:
+        scores = await reward(prompts=["q"] * 64, completions=[f"a{i}" for i in range(64)], answer=["P"] * 64)
+        return scores, asyncio.all_tasks() - {asyncio.current_task()}
+
+    scores, left_running = asyncio.run(training_step())
+    assert scores == [None] * 64
+    assert left_running == set()
 
 
 def test_connection_refused_is_a_failed_row(transport):
