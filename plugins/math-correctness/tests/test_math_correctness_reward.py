@@ -1,12 +1,14 @@
 """math.answer_correctness through the core (entry point + guard): scores, params, anti-gaming, robustness."""
 
 import asyncio
+import json
 import os
 import pickle
 import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -29,39 +31,122 @@ def score_one(reward, gold, completion, **kwargs):
     return reward(prompts=["q"], completions=[completion], answer=[gold], **kwargs)[0]
 
 
-GAMING = [
-    # several different final answers
-    ("4", r"\boxed{3} or \boxed{4}"),
-    ("4", r"\boxed{3, 4}"),
-    ("2", r"\boxed{\pm 2}"),
-    ("12", "The answer is 12 or 13."),
-    ("12", r"\boxed{12 \text{ or } 13}"),
-    # boxing the unsolved problem
-    (r"\frac{1}{3}", r"\boxed{\int_0^1 x^2dx}"),
-    ("120", r"\boxed{\binom{10}{3}}"),
-    ("55", r"\boxed{\sum_{k=1}^{10}k}"),
-    ("1", r"\boxed{\lim_{x\to 0}\frac{\sin x}{x}}"),
-    ("6", r"\boxed{\frac{d}{dx} (3x^2) \Big|_{x=1}}"),
-    ("6", r"\boxed{\gcd(12, 18)}"),
-    ("3", r"\boxed{\log_2 8}"),
-    ("132", r"\boxed{12!/10!}"),
-    ("-2", r"\boxed{\det\begin{pmatrix}1&2\\3&4\end{pmatrix}}"),
-    # an answer only inside the reasoning
-    ("5", r"<think>It is \boxed{5}.</think> Final: \boxed{6}"),
-    ("5", r"<think>It is \boxed{5}. Hmm"),
-    ("5", "<reasoning>the answer is 5</reasoning><answer>6</answer>"),
-    # false chains, tiny values, rounded irrationals
-    ("3", r"\boxed{1=2=3}"),
-    ("11", r"\boxed{x = 5+5+1 = 7 = 11}"),
-    (r"\frac{1}{2004!}", r"\boxed{\frac{1}{2006!}}"),
-    (r"\sqrt{2}", r"\boxed{1.414214}"),
-    (r"\pi", r"\boxed{3.141593}"),
-]
+GAMING = json.loads((Path(__file__).parent / "data" / "gaming_cases.json").read_text())["cases"]
 
 
-@pytest.mark.parametrize("gold, completion", GAMING)
-def test_gaming_scores_wrong(reward, gold, completion):
+@pytest.mark.parametrize("case", GAMING, ids=[f"{c['category']}: {c['completion'][:40]}" for c in GAMING])
+def test_gaming_scores_wrong(reward, case):
+    """Hedges, several answers, restating the problem, answers only in the reasoning, false chains and
+    relations, tiny values: wrong, whether written with an answer marker or without one."""
+    scores = reward(prompts=[case["prompt"]], completions=[case["completion"]], answer=[case["gold"]])
+    assert scores == [0.0], case["why"]
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        ("42", "42"),
+        ("42", "$42$"),
+        ("5", "Answer: 5"),
+        ("5", "**Answer:** 5"),
+        ("5", "Final: 5"),
+        ("5", "x = 5"),
+        ("5", "Therefore x=5."),
+        ("5", "The result is 5."),
+        (r"(1,\infty)", r"The answer: $(1,+\infty)$"),
+        (r"\begin{pmatrix} 41 \\ 20 \end{pmatrix}", r"... the final answer is $\boxed{\begin{pmatrix}41\\20\end{pmatrix}}$."),
+        ("-5", "-5"),
+    ],
+)
+def test_plainly_correct_answers_score_correct(reward, gold, completion):
+    """The answers a new user saw scored 0.0: bare, in `$`, on an answer line, in a last sentence."""
+    assert score_one(reward, gold, completion) == 1.0
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        # matrices and vectors in any environment and spacing
+        (r"\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}", r"\boxed{\left[\begin{array}{cc}1&2\\3&4\end{array}\right]}"),
+        (r"\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}", r"$\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}$"),
+        (r"\begin{pmatrix} 41 \\ 20 \end{pmatrix}", r"\boxed{\begin{pmatrix}41\\20\end{pmatrix}}"),
+        # thousands separators, trailing zeros, leading dots, decimal commas
+        ("7425000", "7,425,000"),
+        ("1000", "1 000"),
+        ("1000", r"\boxed{1{,}000}"),
+        ("1000", "1000.0"),
+        ("0.4", ".4"),
+        ("2.74", "Answer: 2,74"),
+        # intervals and the inequalities meaning the same set, both ways
+        (r"(1,\infty)", r"\boxed{x > 1}"),
+        (r"-2 \le x \le 7", r"\boxed{[-2, 7]}"),
+        (r"x \in [-2,7]", r"\boxed{-2 \le x \le 7}"),
+        # x = 5 / f(x) = 5 against 5, and back
+        ("5", r"\boxed{f(x) = 5}"),
+        ("x = 5", r"\boxed{5}"),
+        # sets, percent
+        (r"\{1, 2, 3\}", "$\\{3, 1, 2\\}$"),
+        ("28\\%", "28 percent"),
+        ("0.28", r"\boxed{28\%}"),
+        # equations swapped or negated, identities sympy proves
+        ("34x+45y-20z+100=0", "$-34x-45y+20z-100=0$"),
+        ("y = 2x + 1", r"\boxed{2x + 1 = y}"),
+        (r"\tan^2 y + 1", r"\boxed{\sec^2 y}"),
+        # numeric precision: a float written out is the number; a decimal gold is compared to 6 places
+        (r"\frac{1}{12}", "0.0833333333333333"),
+        ("4.123105625617661", r"\boxed{\sqrt{17}}"),
+        # a true approximation after the exact value
+        (r"\frac{1}{3}", r"\boxed{\frac{1}{3} \approx 0.33}"),
+    ],
+)
+def test_equivalence_holes_are_closed(reward, gold, completion):
+    assert score_one(reward, gold, completion) == 1.0
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        ("5", r"\boxed{1 = 5}"),  # a false relation, whatever its right-hand side
+        ("11", r"\boxed{x \approx 12}"),
+        ("7", r"\boxed{7.01 \approx 7}"),
+        ("1000", r"\boxed{1000, 99}"),
+        ("0.28", r"\boxed{29\%}"),
+        (r"(1,\infty)", r"\boxed{x \ge 1}"),
+    ],
+)
+def test_near_misses_stay_wrong(reward, gold, completion):
     assert score_one(reward, gold, completion) == 0.0
+
+
+def test_a_gold_that_does_not_parse_scores_none(reward):
+    assert reward(prompts=["q"] * 2, completions=["\\boxed{1}", "1"], answer=["\\frac{", "\\frac{"]) == [None, None]
+
+
+def test_extraction_policy_is_a_param():
+    anchored = get_reward("math.answer_correctness", workers=1, extraction="anchored")
+    try:
+        assert anchored(prompts=["q"] * 2, completions=["Answer: 5", "\\boxed{5}"], answer=["5", "5"]) == [0.0, 1.0]
+    finally:
+        anchored.reward.close()
+    with pytest.raises(InvalidParamsError, match="extraction"):
+        get_reward("math.answer_correctness", extraction="loose")
+
+
+def test_unanchored_answers_are_counted(reward):
+    metrics = {}
+    reward(
+        prompts=["q"] * 3,
+        completions=["Answer: 5", "\\boxed{5}", "The result is 5."],
+        answer=["5"] * 3,
+        log_metric=metrics.__setitem__,
+    )
+    assert metrics["math.answer_correctness/unanchored"] == 2.0
+
+
+def test_restated_problem_in_a_conversational_prompt(reward):
+    prompt = [{"role": "system", "content": "Think step by step."}, {"role": "user", "content": "What is $17 + 25$?"}]
+    scores = reward(prompts=[prompt] * 2, completions=[r"\boxed{17 + 25}", r"\boxed{42}"], answer=["42", "42"])
+    assert scores == [0.0, 1.0]
 
 
 @pytest.mark.parametrize(
@@ -106,6 +191,7 @@ def test_batch_scores_metrics_and_both_formats(reward):
         "math.answer_correctness/timeouts": 0.0,
         "math.answer_correctness/rejected": 1.0,
         "math.answer_correctness/no_answer": 1.0,
+        "math.answer_correctness/unanchored": 0.0,
     }
 
 
@@ -180,10 +266,12 @@ def test_pathological_inputs_finish_off_the_main_thread(reward):
             prompts=["q"] * 2, completions=[r"\boxed{9^{9^{9^{9}}}}", r"\boxed{(10^{10})!}"], answer=["9", "9"]
         )
         pool = reward.reward.pool
-        outcome["raw"] = pool.run([("9", "9^{9^{9^{9}}}", {}), ("9", "(10^{10})!", {})], deadline=0.5)
+        outcome["raw"] = pool.run(
+            [("9", "9^{9^{9^{9}}}", "answer", {}), ("9", "(10^{10})!", "answer", {})], deadline=0.5
+        )
 
     async def in_loop():
-        return reward.reward.pool.run([("3", "9^{9^{9^{9}}}", {})], deadline=0.5)
+        return reward.reward.pool.run([("3", "9^{9^{9^{9}}}", "answer", {})], deadline=0.5)
 
     thread = threading.Thread(target=in_thread)
     thread.start()
@@ -220,7 +308,7 @@ def test_timed_out_sample_is_wrong_or_none_and_counted():
 def test_workers_run_under_the_memory_cap():
     capped = AnswerCorrectnessReward(AnswerCorrectnessReward.config_class(workers=1, memory_mb=1500))
     try:
-        assert capped.verdicts([r"2\sqrt{2}"], [r"\sqrt{8}"])[0][0] == "correct"
+        assert capped(prompts=["q"], completions=[r"\boxed{\sqrt{8}}"], answer=[r"2\sqrt{2}"]) == [1.0]
         (pid,) = capped.pool.pids()
         with open(f"/proc/{pid}/limits") as f:
             line = next(l for l in f if l.startswith("Max address space"))

@@ -1,4 +1,6 @@
-"""Extraction, the fast numeric path and the pre-check: pure string functions, no worker processes."""
+"""The extraction rules, the fast numeric path and the pre-check: pure string functions, no worker processes.
+
+What users see is tested through the reward in test_math_correctness_reward.py; these pin each rule down."""
 
 import subprocess
 import sys
@@ -6,36 +8,74 @@ from fractions import Fraction
 
 import pytest
 
-from reward_math_correctness.text import absurd_reason, extract_answer, fast_number, gold_text, numbers_equal
+from reward_math_correctness.extraction import MAX_BOXES, extract
+from reward_math_correctness.text import absurd_reason, fast_number, gold_text, numbers_equal
 
 LIMITS = dict(max_chars=1000, max_depth=30, max_exponent=100_000, max_factorial=10_000)
 
 
 @pytest.mark.parametrize(
-    "completion, expected",
+    "completion, answer, rule",
     [
-        ("<answer>42</answer>", "42"),
-        ("<answer>so \\boxed{7}</answer>", "7"),
-        ("work \\boxed{3} more work \\boxed{ 3 }", "3"),  # the same answer twice is one answer
-        ("\\boxed{3} or \\boxed{4}", "\\boxed{3}, \\boxed{4}"),  # several answers stay several
-        ("<think>\\boxed{5}</think> The answer is \\boxed{6}", "6"),
-        ("<think>I think \\boxed{5}", None),  # reasoning never closed: no final answer
-        ("<reasoning>r</reasoning><answer>9</answer>", "9"),
-        ("Janet has 3 + 4 = 7 eggs.\n#### 7", "7"),
-        ("So the final answer is 3.5. Done", "3.5"),
-        ("The answer is: **12**", "12"),
-        ("no marker at all, 17", None),
-        ("\\boxed{\\frac{1}{2}}", "\\frac{1}{2}"),
-        ("\\fbox{8}", "8"),
+        ("<answer>42</answer>", "42", "answer_tag"),
+        ("<answer>so \\boxed{7}</answer>", "7", "answer_tag"),
+        ("work \\boxed{3} more work \\boxed{ 3 }", "3", "boxed"),  # the same answer twice is one answer
+        ("\\boxed{3} or \\boxed{4}", "\\boxed{3}, \\boxed{4}", "boxed"),  # several answers stay several
+        ("<think>\\boxed{5}</think> The answer is \\boxed{6}", "6", "boxed"),
+        ("<think>I think \\boxed{5}", None, "none"),  # reasoning never closed: no final answer
+        ("<reasoning>r</reasoning><answer>9</answer>", "9", "answer_tag"),
+        ("Janet has 3 + 4 = 7 eggs.\n#### 7", "7", "gsm8k"),
+        ("So the final answer is 3.5. Done", "3.5", "answer_is"),
+        ("The answer is: **12**", "12", "answer_is"),
+        ("\\boxed{\\frac{1}{2}}", "\\frac{1}{2}", "boxed"),
+        ("\\fbox{8}", "8", "boxed"),
+        ("\\boxed{12 $ and $13}", "12 and 13", "boxed"),  # stray `$` in a box
+        # lenient rules: the whole completion, a final-answer line, the last sentence
+        ("42", "42", "whole"),
+        ("$42$.", "42", "whole"),
+        ("\\[ (1, +\\infty) \\]", "(1, +\\infty)", "whole"),
+        ("$28$ percent", "28\\%", "whole"),
+        ("**x = 5**", "x = 5", "whole"),
+        ("Answer: 5", "5", "answer_line"),
+        ("Work.\n**Answer:** 5", "5", "answer_line"),
+        ("Work.\n### Final Answer\n\n$$\n7\n$$", "7", "answer_line"),
+        ("Work.\nFinal: 5", "5", "answer_line"),
+        ("Answer \\[\n 9 \n\\]", "9", "answer_line"),
+        ("Work.\nResult: The volume is 120. I hope it is correct.", "The volume is 120", "answer_line"),
+        ("Therefore x=5.", "Therefore x=5", "last_sentence"),
+        ("no marker at all, 17", "no marker at all, 17", "last_sentence"),
+        ("We add them. The result is 5. I hope it is correct.", "The result is 5", "last_sentence"),
+        ("Alice wins with 2/3. <|im_start|>user\nWhat is 7?", "Alice wins with 2/3", "last_sentence"),
+        ("no mathematics here", None, "none"),
     ],
 )
-def test_extract_answer(completion, expected):
-    assert extract_answer(completion) == expected
+def test_extraction_rules(completion, answer, rule):
+    reading = extract(completion)
+    assert (reading.answer, reading.rule, reading.refusal) == (answer, rule, None)
 
 
-def test_extract_answer_custom_reasoning_tag():
-    assert extract_answer("<scratch>\\boxed{1}</scratch>\\boxed{2}", ("scratch",)) == "2"
-    assert extract_answer("<think>\\boxed{1}</think>", ()) == "1"
+@pytest.mark.parametrize(
+    "completion, refusal",
+    [
+        ("It is 3 or 4.", "hedge ('or')"),
+        ("Answer: maybe 4", "hedge ('maybe')"),
+        ("The answer is not 5.", "negated answer"),
+        ("So x = 4. I am not sure though.", "hedge after the answer"),
+        ("\\boxed{1}" * (MAX_BOXES + 1), "too many boxes"),
+    ],
+)
+def test_extraction_refuses_hedges(completion, refusal):
+    assert extract(completion).refusal == refusal
+
+
+def test_anchored_policy_reads_only_markers():
+    assert extract("Answer: 5", policy="anchored").answer is None
+    assert extract("\\boxed{5}", policy="anchored").answer == "5"
+
+
+def test_extraction_custom_reasoning_tag():
+    assert extract("<scratch>\\boxed{1}</scratch>\\boxed{2}", ("scratch",)).answer == "2"
+    assert extract("<think>\\boxed{1}</think>", ()).answer == "1"
 
 
 @pytest.mark.parametrize(
@@ -70,6 +110,10 @@ def test_gold_text(gold, expected):
         ("25\\%", Fraction(25), True),
         ("90^\\circ", Fraction(90), False),
         (".5", Fraction(1, 2), False),
+        ("0,111", Fraction(111, 1000), False),  # a decimal comma: not a thousands group
+        ("2,74", Fraction(274, 100), False),
+        ("28 percent", Fraction(28), True),
+        ("1 000", Fraction(1000), False),
     ],
 )
 def test_fast_number_reads_plain_numbers(text, value, percent):
@@ -78,7 +122,7 @@ def test_fast_number_reads_plain_numbers(text, value, percent):
 
 @pytest.mark.parametrize(
     "text",
-    ["12 or 13", "3, 4", "\\pm 2", "\\sqrt{2}", "0,111", "1,22", "x = y = 3", "2^{10}", "\\frac{1}{x}", "1/0", ""],
+    ["12 or 13", "3, 4", "\\pm 2", "\\sqrt{2}", "1, 22", "x = y = 3", "2^{10}", "\\frac{1}{x}", "1/0", ""],
 )
 def test_fast_number_leaves_everything_else_to_math_verify(text):
     assert fast_number(text) is None

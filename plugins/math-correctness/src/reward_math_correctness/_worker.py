@@ -1,7 +1,7 @@
 """The verifier worker: a separate process that runs math-verify and sympy, under a memory cap.
 
 Started by `pool.VerifierPool` as `python -m reward_math_correctness._worker IN_FD OUT_FD MEMORY_MB`; it reads
-`(task_id, gold, answer, options)` tuples and answers `(task_id, (verdict, relative_error))`. The pool kills it
+`(task_id, gold, answer, mode, options)` tuples and answers `(task_id, (verdict, relative_error, read))`. The pool kills it
 when a verification misses its deadline, so nothing here needs a timeout of its own (math-verify's
 `signal.alarm` timeouts are switched off).
 """
@@ -44,17 +44,36 @@ def _extraction_config() -> list:
     return _config
 
 
-def _parse(text: str, *, gold: bool = False) -> list:
+# A number written with thousands separators (`7,425,000`, `1 000`, `1{,}000`, `16,\\!386`): math-verify reads
+# `1 000` as a product and a boxed `7,425,000` as a list, so the separators go before parsing.
+_GROUPED_NUMBER = re.compile(r"[-+]?[1-9]\d{0,2}(?:(?:,\\!|,|\{,\}|\\,|\\!|\\ |~| |\u2009|\u202f)\d{3})+(?:\.\d+)?")
+_SEPARATORS = re.compile(r",\\!|,|\{,\}|\\,|\\!|\\ |~| |\u2009|\u202f")
+# LaTeX structure words that are not prose: `\begin{pmatrix}`, `\text{cm}`.
+_LATEX_NAMES = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}|\\[a-zA-Z]+")
+
+
+def _ungroup(text: str) -> str:
+    stripped = text.strip()
+    if _GROUPED_NUMBER.fullmatch(stripped):
+        return _SEPARATORS.sub("", stripped)
+    return text
+
+
+def _parse(text: str, *, gold: bool = False, mode: str = "answer") -> list:
     from math_verify import parse
 
     config = _extraction_config()
+    if mode == "sentence":
+        # a sentence: math-verify's own extraction takes its last expression
+        return parse(text, config, parsing_timeout=None)
     anchored = "\\boxed" in text or "\\fbox" in text or "$" in text or "\\(" in text or "\\[" in text
     if anchored:
         return parse(text, config, parsing_timeout=None)
+    text = _ungroup(text)
     if gold:
         # A bare gold cell: prose ("see the figure") is read freely, so it parses to nothing instead of a
         # product of letters; anything else is read in math mode, as the answer it is.
-        if re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", text):
+        if re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", _LATEX_NAMES.sub(" ", text)):
             return parse(text, config, parsing_timeout=None)
         return parse(f"${text}$", config, parsing_timeout=None) or parse(text, config, parsing_timeout=None)
     # A bare final answer (a box's content): read it as the boxed answer it is, so lists, tuples and
@@ -66,8 +85,11 @@ def parse_gold(gold: str) -> list:
     parsed = _gold_cache.get(gold)
     if parsed is None:
         parsed = _parse(gold, gold=True)
-        if parsed and isinstance(parsed[0], str) and "$" not in gold and "\\" not in gold:
-            parsed = []  # plain text whose only reading is itself ("???"): nothing to compare against
+        if parsed and isinstance(parsed[0], str):
+            if ("$" not in gold and "\\" not in gold) or gold.count("{") != gold.count("}"):
+                # plain text whose only reading is itself ("???"), or truncated LaTeX (`\\frac{`): nothing to
+                # compare against
+                parsed = []
         if len(_gold_cache) >= _CACHE_LIMIT:
             _gold_cache.clear()
         _gold_cache[gold] = parsed
@@ -104,25 +126,65 @@ def _top_level_split(text: str, sep: str) -> list[str]:
     return parts
 
 
-def false_chain(answer: str) -> bool:
-    """True for `a = b = c` chains whose right-hand sides are not all equal (math-verify keeps only the last)."""
+_RELATION = re.compile(r"\\approx|≈|\\simeq|(?<![<>!\\])=(?!=)")
+_DECIMALS = re.compile(r"\.(\d+)")
+
+
+def _split_relation(text: str) -> list[tuple[str, bool]]:
+    """`text` cut at top-level `=` and `\\approx`: `(part, reached by an approximation)` pairs."""
+    parts: list[tuple[str, bool]] = []
+    depth, start, approx = 0, 0, False
+    for match in re.finditer(r"[{(\[]|[})\]]|" + _RELATION.pattern, text):
+        token = match.group()
+        if token in "{([":
+            depth += 1
+        elif token in "})]":
+            depth -= 1
+        elif depth == 0:
+            parts.append((text[start : match.start()], approx))
+            start, approx = match.end(), token != "="
+    parts.append((text[start:], approx))
+    return parts
+
+
+def false_relation(answer: str) -> bool:
+    """True when the answer states a false relation between numbers: `1 = 2`, `5+5+1 = 7 = 11`, `7 \\approx 8`.
+
+    Every part of a chain that is a number must equal the last one (math-verify keeps only the last right-hand
+    side, so `\\boxed{1=2=3}` would pass for 3); a part written after `\\approx` may differ by the rounding its
+    own decimals allow (`\\frac{1}{3} \\approx 0.33`). Parts with variables (`x = ...`) are not values.
+    """
+    import sympy
     from math_verify import verify
 
     body = answer.strip().strip("$")
     if "\\boxed" in body:
         return False  # several boxes are compared as a set, not as a chain
-    if len(_top_level_split(body, ",")) > 1 or "\\pm" in body:
+    if len(_top_level_split(body, ",")) > 1 or "\\pm" in body or "\\text" in body:
         return False  # `x = 1, x = 2` is a list of solutions, not a chain
-    parts = [p.strip() for p in _top_level_split(body, "=")]
-    if len(parts) < 3:
+    parts = _split_relation(body)
+    if len(parts) < 2:
         return False
-    if re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", parts[0])):
-        parts = parts[1:]  # `x = 2 + 1 = 3`: the variable is not a value
-    values = [_parse(f"${p}$") for p in parts]
-    if any(not v for v in values):
-        return True
+    values = [_scalar(_parse(f"${text.strip()}$")) if text.strip() else None for text, _ in parts]
     last = values[-1]
-    return not all(verify(v, last, timeout_seconds=None) for v in values[:-1])
+    if last is None:
+        return False
+    for i, value in enumerate(values[:-1]):
+        if value is None:
+            continue
+        approximated = [text for text, approx in parts[i + 1 :] if approx]
+        if approximated:
+            # equal to the precision that the approximation's own decimals state
+            decimals = max((len(d) for text in approximated for d in _DECIMALS.findall(text)), default=0)
+            tolerance = sympy.Rational(1, 2) / 10**decimals + sympy.Rational(1, 10**12)
+            try:
+                if abs(sympy.N(value - last, 30)) > tolerance:
+                    return True
+            except (TypeError, ValueError, ArithmeticError):
+                return True
+        elif not verify([value], [last], timeout_seconds=None):
+            return True
+    return False
 
 
 def _scalar(parsed: list) -> Any:
@@ -149,43 +211,72 @@ def _relative_error(gold: Any, pred: Any) -> float | None:
         return None
 
 
-def judge(gold: str, answer: str | None, options: dict) -> tuple[str, float | None]:
-    """The verdict for one (gold, extracted answer) pair: correct / wrong / gold_unparsable (+ relative error).
+_PROSE_WORD = re.compile(r"[A-Za-z]{2,}[.,:;!?]*")
+_SPAN = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]")
 
-    `answer=None` only checks that the gold parses (for rows without an answer or with a rejected one).
+
+def _closing_math(sentence: str, read: str) -> str:
+    """The mathematics a sentence ends with: its last `$...$` span, else its tokens after the last word."""
+    spans = [next(g for g in m.groups() if g is not None) for m in _SPAN.finditer(sentence)]
+    if spans:
+        return spans[-1] if read in spans[-1] else read
+    tokens = sentence.split()
+    tail: list[str] = []
+    for token in reversed(tokens):
+        if _PROSE_WORD.fullmatch(token) and not _NOT_PROSE.fullmatch(token.rstrip(".,:;!?")):
+            break
+        tail.append(token)
+    closing = " ".join(reversed(tail)).rstrip(".,;:!?")
+    return closing if read in closing.replace(" ", "") or read in closing else read
+
+
+_NOT_PROSE = re.compile(r"[a-zA-Z]|sin|cos|tan|log|ln|exp|sqrt|pi|and", re.IGNORECASE)
+
+
+def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[str, float | None, str | None]:
+    """The verdict for one (gold, answer) pair: `(verdict, relative error, the answer as math-verify read it)`.
+
+    Verdicts: correct / wrong / gold_unparsable. `mode` is the extraction's: `"answer"` (the text is the
+    answer) or `"sentence"` (math-verify takes the sentence's last expression). `answer=None` only checks that
+    the gold parses (for rows without an answer or with a rejected one).
     """
     from math_verify import verify
 
     gold_parsed = parse_gold(gold)
     if not gold_parsed:
-        return "gold_unparsable", None
+        return "gold_unparsable", None, None
     if answer is None:
-        return "gold_ok", None
-    if unsolved_operator(gold, answer):
-        return "wrong", None
-    pred_parsed = _parse(answer)
+        return "gold_ok", None, None
+    pred_parsed = _parse(answer, mode=mode)
     if not pred_parsed:
-        return "wrong", None
+        return "wrong", None, None
+    read = pred_parsed[-1] if isinstance(pred_parsed[-1], str) else answer
+    # what the answer states: the whole answer, or the sentence's closing mathematics (`x = 5+5+1 = 7 = 11` in
+    # "Therefore x = 5+5+1 = 7 = 11", of which math-verify reads only 11)
+    stated = answer if mode == "answer" else _closing_math(answer, read)
+    if unsolved_operator(gold, stated):
+        return "wrong", None, read
     equal = verify(
         gold_parsed,
         pred_parsed,
         float_rounding=options.get("float_rounding", 6),
         strict=True,
+        allow_set_relation_comp=True,  # an interval and the inequality that means the same set
         timeout_seconds=None,
     )
     g, p = _scalar(gold_parsed), _scalar(pred_parsed)
     rel = _relative_error(g, p) if g is not None and p is not None else None
     if not equal:
-        return "wrong", rel
-    if gold.count("=") < 2 and false_chain(answer):
-        return "wrong", None
+        return "wrong", rel, read
+    if false_relation(stated):
+        return "wrong", None, read
     if rel is not None and rel > 1e-12 and not re.search(r"\d\.\d", gold):
         # math-verify compares numbers after rounding: it equates 1/2004! with 1/2006! and 1.414214 with
         # sqrt(2). Exact golds need exact answers; decimals pass only when the caller opted in.
-        approximate = re.search(r"\d\.\d", answer) is not None
+        approximate = re.search(r"\d\.\d", stated) is not None
         if not (approximate and options.get("accept_decimal_approximations", False)):
-            return "wrong", rel
-    return "correct", rel
+            return "wrong", rel, read
+    return "correct", rel, read
 
 
 def _set_memory_cap(megabytes: int) -> None:
@@ -232,18 +323,18 @@ def main(argv: list[str]) -> None:
     outbox.send(("ready", os.getpid()))
     while True:
         try:
-            task_id, gold, answer, options = inbox.recv()
+            task_id, gold, answer, mode, options = inbox.recv()
         except (EOFError, OSError):
             return
         try:
-            result = judge(gold, answer, options)
+            result = judge(gold, answer, mode, options)
         except MemoryError:
             _gold_cache.clear()
-            result = ("resource", None)
+            result = ("resource", None, None)
         except RecursionError:
-            result = ("resource", None)
+            result = ("resource", None, None)
         except Exception as exc:  # a sympy/latex2sympy bug on one input must not take the worker down
-            result = ("error", None)
+            result = ("error", None, None)
             del exc
         try:
             outbox.send((task_id, result))

@@ -22,8 +22,8 @@ from typing import Any
 
 __all__ = ["VerifierPool", "TIMEOUT", "CRASHED"]
 
-TIMEOUT = ("timeout", None)
-CRASHED = ("crashed", None)
+TIMEOUT = ("timeout", None, None)
+CRASHED = ("crashed", None, None)
 _STARTUP_SECONDS = 120.0  # importing sympy on a loaded machine; only a broken install takes this long
 
 
@@ -132,19 +132,19 @@ class VerifierPool:
             _shutdown(self._workers)
 
     # -- work ------------------------------------------------------------------------------------------------
-    def run(self, tasks: list[tuple[str, str | None, dict]], deadline: float) -> list[Any]:
-        """Run `(gold, answer, options)` tasks; each may take at most `deadline` seconds once sent."""
+    def run(self, tasks: list[tuple[str, str | None, str, dict]], deadline: float) -> list[Any]:
+        """Run `(gold, answer, mode, options)` tasks; each may take at most `deadline` seconds once sent."""
         if not tasks:
             return []
         with self._lock:
             self._ensure_workers()
             return self._run(tasks, deadline)
 
-    def _run(self, tasks: list[tuple[str, str | None, dict]], deadline: float) -> list[Any]:
+    def _run(self, tasks: list[tuple[str, str | None, str, dict]], deadline: float) -> list[Any]:
         results: list[Any] = [None] * len(tasks)
         # Tasks grouped by gold, so a worker keeps getting the gold it has already parsed.
         by_gold: dict[str, deque[int]] = {}
-        for index, (gold, _, _) in enumerate(tasks):
+        for index, (gold, *_) in enumerate(tasks):
             by_gold.setdefault(gold, deque()).append(index)
         remaining = len(tasks)
 

@@ -7,10 +7,12 @@ import threading
 from collections import OrderedDict
 from typing import Any, Literal
 
-from reward_core import BaseReward, RewardConfig, completion_text, cpus_per_rank, param
-from reward_core.errors import RewardInputError
+from reward_core import BaseReward, RewardConfig, completion_text, cpus_per_rank, param, prompt_text
+from reward_core.errors import MalformedCompletionError, RewardInputError
 
 from . import text as _text
+from .extraction import POLICIES, Extraction, extract
+from .restatement import restates_problem
 
 __all__ = ["AnswerCorrectnessConfig", "AnswerCorrectnessReward"]
 
@@ -32,6 +34,13 @@ class AnswerCorrectnessConfig(RewardConfig):
     deadline_seconds: float = param(2.0, doc="Hard limit per verification; the worker is killed past it.", ge=0.05)
     memory_mb: int = param(2048, doc="Address-space cap per worker process (RLIMIT_AS), in MiB; 0 = none.", ge=0)
     workers: int = param(0, doc="Verifier processes; 0 = reward_core.cpus_per_rank().", ge=0)
+    extraction: Literal["lenient", "anchored"] = param(
+        "lenient",
+        doc="'lenient': with no answer marker, read the whole completion when it is just an answer, else its last "
+        "final-answer line (Answer: ...), else the last sentence's last expression; 'anchored': only <answer>, "
+        "\\boxed, #### and 'the answer is'.",
+        choices=POLICIES,
+    )
     reasoning_tags: tuple[str, ...] = param(
         ("think", "reasoning"),
         doc="Reasoning blocks: when one is present, only the text after its closing tag is read.",
@@ -80,7 +89,7 @@ class AnswerCorrectnessReward(BaseReward):
     def _init_runtime(self) -> None:
         self._pool = None
         self._pool_lock = threading.Lock()
-        self._verdicts: OrderedDict[tuple[str, str | None], tuple[str, float | None]] = OrderedDict()
+        self._verdicts: OrderedDict[tuple[str, str | None, str], tuple[str, float | None, str | None]] = OrderedDict()
         self._options = {
             "float_rounding": 6,
             "accept_decimal_approximations": self.config.accept_decimal_approximations,
@@ -121,24 +130,36 @@ class AnswerCorrectnessReward(BaseReward):
             raise RewardInputError(
                 f"column {cfg.gold_column!r} must hold one gold answer per completion", reward=self.__name__
             )
-        answers = [_text.extract_answer(completion_text(c), cfg.reasoning_tags) for c in completions]
-        verdicts = self.verdicts([_text.gold_text(g) for g in golds], answers)
-        counts = {"gold_unparsable": 0, "timeouts": 0, "rejected": 0, "no_answer": 0}
+        readings = [
+            extract(completion_text(c), cfg.reasoning_tags, cfg.extraction, cfg.max_answer_chars) for c in completions
+        ]
+        gold_texts = [_text.gold_text(g) for g in golds]
+        verdicts = self.verdicts(gold_texts, readings)
+        prompt_texts: dict[int, str] = {}  # GRPO repeats each prompt: read each one once
+        counts = {"gold_unparsable": 0, "timeouts": 0, "rejected": 0, "no_answer": 0, "unanchored": 0}
         scores: list[float | None] = []
-        for (verdict, rel), answer in zip(verdicts, answers):
-            scores.append(self._score(verdict, rel, answer, counts))
+        for row, ((verdict, rel, read), reading) in enumerate(zip(verdicts, readings)):
+            if verdict == "correct" and read is not None and prompts is not None and row < len(prompts):
+                key = id(prompts[row])
+                if key not in prompt_texts:
+                    prompt_texts[key] = _prompt(prompts[row])
+                if restates_problem(read, prompt_texts[key], gold_texts[row] or ""):
+                    verdict, rel = "rejected", None
+            if reading.answer is not None and reading.rule in ("whole", "answer_line", "last_sentence"):
+                counts["unanchored"] += 1
+            scores.append(self._score(verdict, rel, reading, counts))
         for metric, value in counts.items():
             self.report_metric(kwargs, metric, value)
         return scores
 
-    def _score(self, verdict: str, rel: float | None, answer: str | None, counts: dict[str, int]) -> float | None:
+    def _score(self, verdict: str, rel: float | None, reading: Extraction, counts: dict[str, int]) -> float | None:
         cfg = self.config
         if verdict == "gold_unparsable":
             counts["gold_unparsable"] += 1
             return None
         if verdict == "correct":
             return cfg.correct_score
-        if answer is None:
+        if reading.answer is None and reading.refusal is None:
             counts["no_answer"] += 1
             return cfg.no_answer_score
         if verdict in ("timeout", "crashed", "resource"):
@@ -153,57 +174,62 @@ class AnswerCorrectnessReward(BaseReward):
         return cfg.wrong_score
 
     # -- the equivalence path --------------------------------------------------------------------------------
-    def verdicts(self, golds: list[str | None], answers: list[str | None]) -> list[tuple[str, float | None]]:
-        """`(verdict, relative error)` per (gold, extracted answer); verdicts: correct, wrong, rejected,
-        gold_unparsable, timeout, crashed, resource (a worker hit its memory cap), error."""
+    def verdicts(
+        self, golds: list[str | None], readings: list[Extraction]
+    ) -> list[tuple[str, float | None, str | None]]:
+        """`(verdict, relative error, the answer as read)` per (gold, extraction); verdicts: correct, wrong,
+        rejected, gold_unparsable, timeout, crashed, resource (a worker hit its memory cap)."""
         cfg = self.config
-        out: list[tuple[str, float | None] | None] = [None] * len(golds)
+        out: list[tuple[str, float | None, str | None] | None] = [None] * len(golds)
         fast_golds: dict[str, Any] = {}  # parsed once per batch
-        todo: dict[tuple[str, str | None], list[int]] = {}
-        for i, (gold, answer) in enumerate(zip(golds, answers)):
+        todo: dict[tuple[str, str | None, str], list[int]] = {}
+        for i, (gold, reading) in enumerate(zip(golds, readings)):
             if gold is None:
-                out[i] = ("gold_unparsable", None)
+                out[i] = ("gold_unparsable", None, None)
                 continue
             if gold not in fast_golds:
                 fast_golds[gold] = _text.fast_number(gold)
             g = fast_golds[gold]
-            if answer is not None:
-                reason = _text.absurd_reason(
-                    answer, max_chars=cfg.max_answer_chars, max_depth=30, max_exponent=100_000, max_factorial=10_000
+            answer, mode = reading.answer, reading.mode
+            refused = reading.refusal is not None
+            if answer is not None and not refused:
+                refused = (
+                    _text.absurd_reason(
+                        answer,
+                        max_chars=cfg.max_answer_chars,
+                        max_depth=30,
+                        max_exponent=100_000,
+                        max_factorial=10_000,
+                    )
+                    is not None
                 )
-                if reason is not None:
-                    answer = None
-                    if g is not None:
-                        out[i] = ("rejected", None)
-                        continue
-                    todo.setdefault((gold, None), []).append(i)  # still find out whether the gold parses
-                    out[i] = ("rejected", None)
-                    continue
-            if g is not None:
-                if answer is None:
-                    out[i] = ("wrong", None)
-                    continue
+            if refused or answer is None:
+                out[i] = ("rejected" if refused else "wrong", None, None)
+                if g is None:
+                    todo.setdefault((gold, None, "answer"), []).append(i)  # still find out whether the gold parses
+                continue
+            if g is not None and mode == "answer":
                 p = _text.fast_number(answer)
                 if p is not None:
                     if _text.numbers_equal(g, p):
-                        out[i] = ("correct", None)
+                        out[i] = ("correct", None, answer)
                     else:
-                        out[i] = ("wrong", abs(float(g[0] - p[0]) / float(g[0])) if g[0] else None)
+                        out[i] = ("wrong", abs(float(g[0] - p[0]) / float(g[0])) if g[0] else None, answer)
                     continue
-            cached = self._verdicts.get((gold, answer))
+            cached = self._verdicts.get((gold, answer, mode))
             if cached is not None:
                 out[i] = cached
                 continue
-            todo.setdefault((gold, answer), []).append(i)
+            todo.setdefault((gold, answer, mode), []).append(i)
         if todo:
             keys = list(todo)
-            results = self.pool.run([(gold, answer, self._options) for gold, answer in keys], cfg.deadline_seconds)
+            results = self.pool.run(
+                [(gold, answer, mode, self._options) for gold, answer, mode in keys], cfg.deadline_seconds
+            )
             for key, result in zip(keys, results):
                 verdict = tuple(result)
-                if verdict[0] == "gold_ok":
-                    verdict = ("wrong", None)
-                if verdict[0] == "error":
-                    verdict = ("wrong", None)  # math-verify could not read the answer
+                if verdict[0] in ("gold_ok", "error"):
+                    verdict = ("wrong", None, None)  # the gold parses; or math-verify could not read the answer
                 if verdict[0] not in ("timeout", "crashed"):  # load-dependent: never cache
                     self._remember(key, verdict)
                 for i in todo[key]:
@@ -211,7 +237,14 @@ class AnswerCorrectnessReward(BaseReward):
                         out[i] = verdict
         return out  # type: ignore[return-value]
 
-    def _remember(self, key: tuple[str, str | None], verdict: tuple[str, float | None]) -> None:
+    def _remember(self, key: tuple[str, str | None, str], verdict: tuple[str, float | None, str | None]) -> None:
         self._verdicts[key] = verdict
         if len(self._verdicts) > _VERDICT_CACHE_SIZE:
             self._verdicts.popitem(last=False)
+
+
+def _prompt(prompt: Any) -> str:
+    try:
+        return prompt_text(prompt)
+    except MalformedCompletionError:  # an unusual prompt shape only disables the restatement check for its row
+        return ""

@@ -1,4 +1,5 @@
-"""String work done in the trainer's process: answer extraction, the fast numeric path, and the pre-check.
+"""String work done in the trainer's process on an extracted answer: the gold cell, the fast numeric path,
+and the pre-check that keeps absurd answers away from sympy.
 
 Nothing here imports sympy or math-verify; every function is linear in the length of its input.
 """
@@ -8,12 +9,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-__all__ = ["extract_answer", "gold_text", "fast_number", "absurd_reason", "boxed_contents"]
-
-_BOX_OPENERS = ("\\boxed", "\\fbox")
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
-_ANSWER_IS = re.compile(r"the\s+(?:final\s+)?answer\s+is\s*:?\s*", re.IGNORECASE)
-
+__all__ = ["gold_text", "fast_number", "numbers_equal", "absurd_reason"]
 
 def _group(text: str, start: int) -> tuple[str, int] | None:
     """The content of the balanced `{...}` group opening at `text[start]`, and the index after it."""
@@ -28,88 +24,6 @@ def _group(text: str, start: int) -> tuple[str, int] | None:
             depth -= 1
             if depth == 0:
                 return text[start + 1 : i], i + 1
-    return None
-
-
-def boxed_contents(text: str) -> list[str]:
-    """The contents of every `\\boxed{...}` / `\\fbox{...}` in `text`, in order (unbalanced ones skipped)."""
-    found = []
-    i = 0
-    while True:
-        hits = [(text.find(o, i), o) for o in _BOX_OPENERS]
-        hits = [(pos, o) for pos, o in hits if pos >= 0]
-        if not hits:
-            return found
-        pos, opener = min(hits)
-        j = pos + len(opener)
-        while j < len(text) and text[j] == " ":
-            j += 1
-        group = _group(text, j)
-        if group is None:
-            i = j
-            continue
-        found.append(group[0].strip())
-        i = group[1]
-
-
-def _final_section(text: str, reasoning_tags: tuple[str, ...]) -> str | None:
-    """The text after the reasoning block; None when a reasoning block is opened but never closed."""
-    for tag in reasoning_tags:
-        close = text.rfind(f"</{tag}>")
-        if close >= 0:
-            return text[close + len(tag) + 3 :]
-        if f"<{tag}>" in text:
-            return None  # still reasoning: an answer in there is not a final answer
-    return text
-
-
-def _join_distinct(answers: list[str]) -> str:
-    distinct = list(dict.fromkeys(" ".join(a.split()) for a in answers))
-    if len(distinct) == 1:
-        return distinct[0]
-    # Several different boxed answers: hand them over as boxes side by side, which math-verify reads as a set,
-    # so `\boxed{3} or \boxed{4}` is wrong against 4 but `\boxed{1}, \boxed{2}` is right against {1, 2}.
-    return ", ".join(f"\\boxed{{{a}}}" for a in distinct)
-
-
-def _sentence(text: str) -> str:
-    """The first line of `text`, cut at the end of its first sentence (a period not inside a number)."""
-    line = text.strip().split("\n", 1)[0]
-    match = re.search(r"\.(?!\d)", line)
-    if match:
-        line = line[: match.start()]
-    return line.strip().strip("*:").strip()
-
-
-def extract_answer(text: str, reasoning_tags: tuple[str, ...] = ("think", "reasoning")) -> str | None:
-    """The final answer of a completion, or None when it gives none.
-
-    Looks only after the reasoning block (when there is one), in this order: the last `<answer>...</answer>`
-    (the boxes inside it when it has any), the `\\boxed{}` answers, GSM8K's `#### n`, "the (final) answer is".
-
-    >>> extract_answer("<think>maybe \\\\boxed{3}</think> so \\\\boxed{4}")
-    '4'
-    >>> extract_answer("Adding them up: #### 1,000")
-    '1,000'
-    """
-    final = _final_section(text, reasoning_tags)
-    if final is None:
-        return None
-    tagged = _ANSWER_TAG.findall(final)
-    if tagged:
-        content = tagged[-1]
-        boxes = boxed_contents(content)
-        answer = _join_distinct(boxes) if boxes else content.strip()
-        return answer or None
-    boxes = boxed_contents(final)
-    if boxes:
-        return _join_distinct(boxes) or None
-    hashes = final.rfind("####")
-    if hashes >= 0:
-        return final[hashes + 4 :].strip().split("\n", 1)[0].strip() or None
-    matches = list(_ANSWER_IS.finditer(final))
-    if matches:
-        return _sentence(final[matches[-1].end() :]) or None
     return None
 
 
@@ -135,6 +49,8 @@ _THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(?:(?:,|\{,\}|\\,| )\d{3})+(?:\.\d+)?
 _FRAC = re.compile(r"([-+]?)\\[dt]?frac\s*\{\s*([-+]?\d+)\s*\}\s*\{\s*([-+]?\d+)\s*\}")
 _SLASH = re.compile(r"([-+]?\d+)\s*/\s*([-+]?\d+)")
 _UNIT_WORDS = re.compile(r"\s+[a-zA-Z][a-zA-Z .]*$")
+_PERCENT_WORD = re.compile(r"\s*(?:\\%|%|percent|per\s*cent|pct)$", re.IGNORECASE)
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")  # `2,74`: one comma that is not a thousands separator
 
 
 def fast_number(text: str) -> tuple[Fraction, bool] | None:
@@ -150,16 +66,18 @@ def fast_number(text: str) -> tuple[Fraction, bool] | None:
     >>> fast_number("12 or 13") is None
     True
     """
+    if len(text) > 200:
+        return None
     s = _TEXT.sub(lambda m: " " + m.group(1) + " ", text)
     s = _WRAPPERS.sub(" ", s)
     s = _DEGREES.sub("", s).strip().rstrip(".").strip()
     s = _VARIABLE.sub("", s, count=1)
     s = re.sub(r",\s+(?=\d{3}(?!\d))", ",", s)  # `16,\!386` once the spacing command is gone
     percent = False
-    if s.endswith("\\%") or s.endswith("%"):
+    unit = _PERCENT_WORD.search(s)
+    if unit:
         percent = True
-        s = s[:-2] if s.endswith("\\%") else s[:-1]
-        s = s.strip()
+        s = s[: unit.start()].strip()
     if s.startswith("\\$"):
         s = s[2:]
     s = _UNIT_WORDS.sub("", s) if s[:1].isdigit() or s[:1] in "-+." else s
@@ -179,26 +97,29 @@ def fast_number(text: str) -> tuple[Fraction, bool] | None:
         return (Fraction(num, den), percent) if den else None
     if _THOUSANDS.fullmatch(s):
         s = re.sub(r"\{,\}|\\,|,| ", "", s)
+    elif _DECIMAL_COMMA.fullmatch(s):
+        s = s.replace(",", ".")
     if _NUMBER.fullmatch(s):
         return Fraction(s.rstrip(".") or "0"), percent
     return None
 
 
 def numbers_equal(gold: tuple[Fraction, bool], pred: tuple[Fraction, bool]) -> bool:
-    """Exact equality, reading a percent on either side as the number or the number / 100."""
+    """Equal to 1e-12 relative (the verifier's rule: a float written to 16 digits is the number, a 6-digit
+    rounding is not), reading a percent on either side as the number or the number / 100."""
     g, g_pct = gold
     p, p_pct = pred
-    if g == p:
+    if _close(g, p):
         return True
     if p_pct and not g_pct:
-        return g == p / 100
+        return _close(g, p / 100)
     if g_pct and not p_pct:
-        return g / 100 == p
+        return _close(g / 100, p)
     return False
 
 
-def has_decimal(text: str) -> bool:
-    return re.search(r"\d\.\d", text) is not None
+def _close(gold: Fraction, pred: Fraction) -> bool:
+    return gold == pred or abs(gold - pred) <= abs(gold) * Fraction(1, 10**12)
 
 
 # ---------------------------------------------------------------------------------------------- pre-check

@@ -1,0 +1,346 @@
+"""Reading a completion's final answer: the extraction policy, run in the trainer's process.
+
+Anchored rules first, in this priority: the last `<answer>...</answer>`, the `\\boxed{}` / `\\fbox{}` answers,
+GSM8K's `#### n`, "the (final) answer is ...". With the lenient policy, a completion with no anchor is read as
+a reader would read it: the whole completion when it is just an answer, else its last final-answer line
+(`Answer:`, `**Final Answer:**`, `Result:`...), else the last sentence that holds mathematics.
+
+Everything here is linear in the completion's length, whatever the text: the *last* marker is found with a
+greedy `(?s:.*)` prefix (one backward pass of the regex engine, never a rescan per occurrence), a box's braces
+are matched at most `max_answer_chars` past its opener and at most `MAX_BOXES` boxes are read, and the last
+sentence is looked for only in the final `TAIL_CHARS` characters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Literal
+
+__all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_reason", "POLICIES"]
+
+POLICIES = ("lenient", "anchored")
+MAX_BOXES = 16  # more boxes than this in a final answer is a degenerate completion, not an answer
+TAIL_CHARS = 2000  # the lenient "last sentence" rule reads only this much of the end of the completion
+
+Mode = Literal["answer", "sentence"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Extraction:
+    """What the policy read from one completion.
+
+    `answer` is the text handed to the verifier: in `"answer"` mode it *is* the answer (read as a boxed
+    answer, so lists stay lists); in `"sentence"` mode it is a sentence and the verifier takes its last
+    mathematical expression, as math-verify's own extraction does. `rule` names the rule that read it.
+    `refusal` says why a found answer is refused (a hedge, a flood of boxes); it then scores as wrong.
+    """
+
+    answer: str | None
+    rule: str
+    mode: Mode = "answer"
+    refusal: str | None = None
+
+
+_NONE = Extraction(None, "none")
+
+# Chat-template tokens: what follows one is a hallucinated next turn, not this completion.
+_SPECIAL_TOKEN = re.compile(r"<[|｜][A-Za-z_▁][\w▁]*[|｜]>")
+
+_LAST_ANSWER_CLOSE = re.compile(r"(?s:.*)</answer\s*>", re.IGNORECASE)
+_LAST_ANSWER_OPEN = re.compile(r"(?s:.*)<answer\s*>", re.IGNORECASE)
+_BOX_OPENER = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_BRACE = re.compile(r"[{}]")
+_LAST_ANSWER_IS = re.compile(
+    r"(?s:.*)\b(?:the|my|our)\s+(?:final\s+|correct\s+)?answer\s+(?:is|would\s+be|will\s+be)\b\s*[:=]?", re.IGNORECASE
+)
+# A final-answer line: a label at the start of a line, optionally in markdown (`**Answer:**`, `### Final Answer`).
+_LABEL = r"(?:final\s+answer|final\s+result|answer|result|final)"
+_LAST_ANSWER_LINE = re.compile(
+    rf"(?s:.*)^[ \t>#*_-]*(?:the\s+)?{_LABEL}\b[ \t]*(?:\*\*|__)?[ \t]*(?P<sep>:|：|=|\bis\b)?[ \t]*(?:\*\*|__)?"
+    r"(?P<rest>[^\n]*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_STARTS_WITH_MATH = re.compile(r"\s*(?:\$|\\[(\[]|\\boxed|[-+]?\.?\d|\()")
+
+_MATH_SPAN = re.compile(
+    r"^(?:\$\$(?P<a>.+)\$\$|\$(?P<b>(?:\\.|[^$\\])+)\$|\\\((?P<c>.+)\\\)|\\\[(?P<d>.+)\\\])$", re.DOTALL
+)
+_DOLLAR = re.compile(r"(?<!\\)\$")  # a math delimiter, not an escaped `\$` sign
+_UNIT_SUFFIX = re.compile(r"\s*(?P<unit>%|\\%|percent|per\s*cent|pct|[A-Za-z]{1,12}(?:\^?[23²³])?)?\s*$")
+_LATEX_WORDS = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorname)\s*\{[^{}]*\}|\\[A-Za-z]+")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# Two-letter English words: prose, where a two-letter run in mathematics is a product (`xy`, `ab`).
+_SHORT_WORDS = frozenset("is it so be to of in on at an as if by we me my no do go he us am".split())
+_MATH_WORDS = frozenset(
+    "and sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh log exp lim max min gcd lcm det mod inf infty "
+    "sqrt frac pmatrix bmatrix matrix array".split()
+)
+_HAS_MATH = re.compile(r"[0-9$]|\\[(\[]|\\[A-Za-z]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])(?!\d)\s+|\n\s*")
+_DISPLAY_MATH = re.compile(r"\\\[.*?\\\]|\$\$.*?\$\$", re.DOTALL)
+
+# Words that make a sentence two answers or none: "3 or 4", "maybe 4".
+_HEDGE = re.compile(
+    r"\b(?:or|either|maybe|perhaps|possibly|probably|might|guess|unsure|not\s+(?:sure|certain))\b", re.IGNORECASE
+)
+_STRONG_HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly|probably|guess|unsure|not\s+(?:sure|certain))\b", re.IGNORECASE)
+_NEGATED_LAST = re.compile(
+    r"\b(?:not|isn't|isnt|never|cannot|can't)\s+(?:be\s+|equal\s+(?:to\s+)?|exactly\s+)?\$?\s*[-+]?[\d.,\\{]"
+    r"[^\s]*\s*\$?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _group_end(text: str, start: int, limit: int) -> int | None:
+    """Index just after the `}` closing the `{` at `text[start]`, looking at most `limit` characters ahead."""
+    depth = 0
+    for match in _BRACE.finditer(text, start, min(len(text), start + limit)):
+        if match.group() == "{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return match.end()
+    return None
+
+
+def boxed_contents(text: str, max_chars: int = 1000) -> list[str] | None:
+    """The contents of the `\\boxed{...}` / `\\fbox{...}` in `text`, in order; unclosed ones are skipped.
+
+    None when there are more than `MAX_BOXES` boxes: a flood of boxes is no final answer.
+    """
+    found: list[str] = []
+    seen = 0
+    resume = 0
+    for opener in _BOX_OPENER.finditer(text):
+        if opener.start() < resume:
+            continue  # a box inside a box already read
+        seen += 1
+        if seen > MAX_BOXES:
+            return None
+        brace = opener.end() - 1
+        end = _group_end(text, brace, max_chars + 2)
+        if end is None:
+            continue
+        # a `$` inside a box is a stray delimiter (`\\boxed{12 $ and $13}`); an escaped `\\$` is a dollar sign
+        found.append(_DOLLAR.sub(" ", text[brace + 1 : end - 1]).strip())
+        resume = end
+    return found
+
+
+def _join_distinct(answers: list[str]) -> str:
+    distinct = list(dict.fromkeys(" ".join(a.split()) for a in answers))
+    if len(distinct) == 1:
+        return distinct[0]
+    # Several different boxed answers are handed over as boxes side by side, which math-verify reads as a set:
+    # `\boxed{3} or \boxed{4}` is wrong against 4, `\boxed{1}, \boxed{2}` is right against {1, 2}.
+    return ", ".join(f"\\boxed{{{a}}}" for a in distinct)
+
+
+def _final_section(text: str, reasoning_tags: tuple[str, ...]) -> str | None:
+    """The text after the reasoning block; None when a reasoning block is opened but never closed."""
+    for tag in reasoning_tags:
+        close = text.rfind(f"</{tag}>")
+        if close >= 0:
+            return text[close + len(tag) + 3 :]
+        if f"<{tag}>" in text:
+            return None  # still reasoning: an answer in there is not a final answer
+    return text
+
+
+def _strip_markdown(text: str) -> str:
+    text = text.strip()
+    while text[:2] in ("**", "__") and text[-2:] == text[:2] and len(text) > 4:
+        text = text[2:-2].strip()
+    return text.replace("**", "").strip()
+
+
+def is_bare_answer(text: str) -> bool:
+    """True when `text` is mathematics, not prose: no English word outside LaTeX commands and `\\text{}` (math
+    words such as `sin`, `and`, `infty` are mathematics; two-letter runs such as `xy` are products).
+
+    >>> is_bare_answer(r"x = \\frac{3}{4}"), is_bare_answer("The result is 5")
+    (True, False)
+    """
+    plain = _LATEX_WORDS.sub(" ", text)
+    for word in _WORD.findall(plain):
+        word = word.lower()
+        if word in _SHORT_WORDS if len(word) == 2 else word not in _MATH_WORDS:
+            return False
+    return True
+
+
+def hedge_reason(sentence: str, *, or_is_hedge: bool = True) -> str | None:
+    """Why a sentence gives no single answer ("3 or 4", "maybe 4", "not 5"), or None."""
+    pattern = _HEDGE if or_is_hedge else _STRONG_HEDGE
+    plain = _LATEX_WORDS.sub(lambda m: m.group() if m.group().startswith("\\text") else " ", sentence)
+    match = pattern.search(plain)
+    if match:
+        return f"hedge ({' '.join(match.group().split()).lower()!r})"
+    if _NEGATED_LAST.search(sentence):
+        return "negated answer"
+    return None
+
+
+def _whole(final: str, max_chars: int) -> Extraction | None:
+    """The completion read whole, when it is just an answer: `42`, `$42$`, `x = 5`, `\\[ (1, \\infty) \\]`."""
+    text = _strip_markdown(final)
+    if not text or len(text) > max_chars:
+        return None
+    text = text.rstrip(".").rstrip()
+    span = _MATH_SPAN.match(text)
+    if span is None:
+        # a span followed by a unit or percent: `$28$ percent`, `$5$ cm`
+        for opener, closer in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+            if text.startswith(opener):
+                close = text.find(closer, len(opener))
+                if close > 0 and _UNIT_SUFFIX.fullmatch(text, close + len(closer)):
+                    unit = _UNIT_SUFFIX.fullmatch(text, close + len(closer)).group("unit") or ""
+                    inner = text[len(opener) : close].strip()
+                    percent = unit.replace(" ", "").lower() in ("%", "\\%", "percent", "pct")
+                    if inner and not _DOLLAR.search(inner):
+                        return _checked(inner + ("\\%" if percent else ""), "whole", "answer")
+                break
+        if "\n" in text or _DOLLAR.search(text) or not is_bare_answer(text):
+            return None
+        return _checked(text, "whole", "answer")
+    inner = next(group for group in span.groups() if group is not None).strip()
+    if not inner or _DOLLAR.search(inner):
+        return None
+    return _checked(inner, "whole", "answer")
+
+
+def _checked(answer: str, rule: str, mode: Mode) -> Extraction:
+    reason = hedge_reason(answer, or_is_hedge=mode == "sentence")
+    return Extraction(answer, rule, mode, reason)
+
+
+def _read_span(text: str, rule: str, max_chars: int) -> Extraction | None:
+    """A labelled answer's text (after "the answer is", `Answer:`...): the answer itself when it is bare,
+    else the sentence it opens, for the verifier to take its last expression."""
+    text = _strip_markdown(text)
+    if not text:
+        return None
+    whole = _whole(text, max_chars)
+    if whole is not None:
+        return Extraction(whole.answer, rule, whole.mode, whole.refusal)
+    sentence = _first_sentence(text)
+    if not sentence or not _HAS_MATH.search(sentence):
+        return None
+    return _checked(sentence[-max_chars:], rule, "sentence")
+
+
+def _first_sentence(text: str) -> str:
+    text = _DISPLAY_MATH.sub(lambda m: m.group().replace("\n", " "), text[: 4 * TAIL_CHARS])
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0].strip().rstrip(".").strip()
+
+
+def _answer_line(final: str, max_chars: int) -> Extraction | None:
+    match = _LAST_ANSWER_LINE.match(final)
+    if match is None:
+        return None
+    rest = match.group("rest").strip()
+    for opener, closer in (("$$", "$$"), ("\\[", "\\]")):
+        if rest.startswith(opener) and closer not in rest[len(opener) :]:
+            # a display block opened on the label's line: `Answer \[` newline `9` newline `\]`
+            start = match.start("rest") + final[match.start("rest") :].find(opener)
+            close = final.find(closer, start + len(opener), start + max_chars)
+            if close > 0:
+                rest = final[start : close + len(closer)].replace("\n", " ")
+    if not rest.strip("*_:：= \t"):
+        # a heading ("### Final Answer", "**Answer**"): the answer is the next block
+        block = final[match.end() : match.end() + max_chars + 1].lstrip("\n \t")
+        rest = block.split("\n\n", 1)[0]
+        if rest.startswith(("$$", "\\[")):
+            rest = _DISPLAY_MATH.sub(lambda m: m.group().replace("\n", " "), rest)
+        rest = rest.strip()
+    elif match.group("sep") is None and not _STARTS_WITH_MATH.match(rest):
+        return None  # "Answer the question", "Result of ...": prose that starts with a label word
+    return _read_span(rest, "answer_line", max_chars)
+
+
+def _last_sentence(final: str, max_chars: int) -> Extraction | None:
+    tail = final[-TAIL_CHARS:]
+    tail = _DISPLAY_MATH.sub(lambda m: m.group().replace("\n", " "), tail)
+    sentences = [s.strip() for s in _SENTENCE_END.split(tail) if s.strip()]
+    after: list[str] = []
+    for sentence in reversed(sentences):
+        sentence = _strip_markdown(sentence).rstrip(".").strip()
+        if _HAS_MATH.search(sentence):
+            closing = " ".join(reversed(after))
+            if closing and _STRONG_HEDGE.search(closing):
+                return Extraction(sentence[-max_chars:], "last_sentence", "sentence", "hedge after the answer")
+            if is_bare_answer(sentence) and "$" not in sentence:
+                return _checked(sentence[-max_chars:], "last_sentence", "answer")
+            return _checked(sentence[-max_chars:], "last_sentence", "sentence")
+        after.append(sentence)
+    return None
+
+
+def extract(
+    text: str,
+    reasoning_tags: tuple[str, ...] = ("think", "reasoning"),
+    policy: str = "lenient",
+    max_answer_chars: int = 1000,
+) -> Extraction:
+    """Read the final answer of a completion (see the module docstring for the policy).
+
+    >>> extract("<think>maybe \\\\boxed{3}</think> so \\\\boxed{4}")
+    Extraction(answer='4', rule='boxed', mode='answer', refusal=None)
+    >>> extract("**Answer:** 5").answer, extract("Therefore x=5.").rule
+    ('5', 'last_sentence')
+    >>> extract("It is 3 or 4.").refusal
+    "hedge ('or')"
+    """
+    token = _SPECIAL_TOKEN.search(text)
+    if token is not None:
+        text = text[: token.start()]
+    final = _final_section(text, reasoning_tags)
+    if final is None:
+        return _NONE
+
+    close = _LAST_ANSWER_CLOSE.match(final)
+    if close is not None:
+        close_start = final.rfind("<", 0, close.end())
+        opener = _LAST_ANSWER_OPEN.match(final, 0, close_start)
+        if opener is not None:
+            content = final[opener.end() : close_start]
+            boxes = boxed_contents(content, max_answer_chars)
+            if boxes is None:
+                return Extraction(None, "answer_tag", refusal="too many boxes")
+            if boxes:
+                return Extraction(_join_distinct(boxes), "answer_tag")
+            content = content.strip()
+            if not content:
+                return _NONE
+            if policy == "anchored" or is_bare_answer(content):
+                return Extraction(content, "answer_tag")
+            return _read_span(content, "answer_tag", max_answer_chars) or Extraction(content, "answer_tag")
+
+    boxes = boxed_contents(final, max_answer_chars)
+    if boxes is None:
+        return Extraction(None, "boxed", refusal="too many boxes")
+    if boxes:
+        joined = _join_distinct(boxes)
+        return Extraction(joined, "boxed") if joined else _NONE
+
+    hashes = final.rfind("####")
+    if hashes >= 0:
+        line = final[hashes + 4 :].strip().split("\n", 1)[0].strip()
+        return Extraction(line, "gsm8k") if line else _NONE
+
+    answer_is = _LAST_ANSWER_IS.match(final)
+    if answer_is is not None:
+        found = _read_span(final[answer_is.end() :], "answer_is", max_answer_chars)
+        if found is not None:
+            return found
+
+    if policy == "anchored":
+        return _NONE
+    return (
+        _whole(final, max_answer_chars)
+        or _answer_line(final, max_answer_chars)
+        or _last_sentence(final, max_answer_chars)
+        or _NONE
+    )
