@@ -6,9 +6,9 @@ a reader would read it: the whole completion when it is just an answer, else its
 (`Answer:`, `**Final Answer:**`, `Result:`...), else the last sentence that holds mathematics.
 
 Everything here is linear in the completion's length, whatever the text: the *last* marker is found with a
-greedy `(?s:.*)` prefix (one backward pass of the regex engine, never a rescan per occurrence), a box's braces
-are matched at most `max_answer_chars` past its opener and at most `MAX_BOXES` boxes are read, and the last
-sentence is looked for only in the final `TAIL_CHARS` characters.
+greedy `(?s:.*)` prefix before a literal (one backward pass of the regex engine, never a rescan per
+occurrence), a box's braces are matched at most `max_answer_chars` past its opener and at most `MAX_BOXES`
+boxes are read, and the lenient rules read only the final `TAIL_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_r
 
 POLICIES = ("lenient", "anchored")
 MAX_BOXES = 16  # more boxes than this in a final answer is a degenerate completion, not an answer
-TAIL_CHARS = 2000  # the lenient "last sentence" rule reads only this much of the end of the completion
+TAIL_CHARS = 4000  # the lenient rules read only this much of the end of the completion
 
 Mode = Literal["answer", "sentence"]
 
@@ -51,9 +51,9 @@ _LAST_ANSWER_CLOSE = re.compile(r"(?s:.*)</answer\s*>", re.IGNORECASE)
 _LAST_ANSWER_OPEN = re.compile(r"(?s:.*)<answer\s*>", re.IGNORECASE)
 _BOX_OPENER = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _BRACE = re.compile(r"[{}]")
-_LAST_ANSWER_IS = re.compile(
-    r"(?s:.*)\b(?:the|my|our)\s+(?:final\s+|correct\s+)?answer\s+(?:is|would\s+be|will\s+be)\b\s*[:=]?", re.IGNORECASE
-)
+# Literal first: a pattern that starts with `\b` or an alternation costs 50-150 ms per MB to search backwards.
+# Bounded whitespace: `\s+` would let "answer" followed by a megabyte of spaces backtrack through all of it.
+_LAST_ANSWER_IS = re.compile(r"(?s:.*)answer\s{1,8}(?:is|would\s{1,8}be|will\s{1,8}be)\b[ \t]{0,8}[:=]?", re.IGNORECASE)
 # A final-answer line: a label at the start of a line, optionally in markdown (`**Answer:**`, `### Final Answer`).
 _LABEL = r"(?:final\s+answer|final\s+result|answer|result|final)"
 _LAST_ANSWER_LINE = re.compile(
@@ -78,7 +78,7 @@ _MATH_WORDS = frozenset(
 )
 _HAS_MATH = re.compile(r"[0-9$]|\\[(\[]|\\[A-Za-z]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])(?!\d)\s+|\n\s*")
-_DISPLAY_MATH = re.compile(r"\\\[.*?\\\]|\$\$.*?\$\$", re.DOTALL)
+_DISPLAY_DELIMITER = re.compile(r"\\\[|\\\]|\$\$")
 
 # Words that make a sentence two answers or none: "3 or 4", "maybe 4".
 _HEDGE = re.compile(
@@ -151,9 +151,28 @@ def _final_section(text: str, reasoning_tags: tuple[str, ...]) -> str | None:
 
 def _strip_markdown(text: str) -> str:
     text = text.strip()
-    while text[:2] in ("**", "__") and text[-2:] == text[:2] and len(text) > 4:
-        text = text[2:-2].strip()
-    return text.replace("**", "").strip()
+    start, end = 0, len(text)
+    for _ in range(3):  # `***bold italic***` at most
+        if end - start > 4 and text.startswith(("**", "__"), start) and text[end - 2 : end] == text[start : start + 2]:
+            start, end = start + 2, end - 2
+    return text[start:end].replace("**", "").strip()
+
+
+def _join_display_math(text: str) -> str:
+    """`text` with the newlines inside `\\[...\\]` and `$$...$$` blocks made spaces, so a block is one line."""
+    pieces: list[str] = []
+    done, opened, opener = 0, -1, ""
+    for match in _DISPLAY_DELIMITER.finditer(text):
+        token = match.group()
+        if opened < 0:
+            if token != "\\]":
+                opened, opener = match.start(), token
+        elif token == ("\\]" if opener == "\\[" else "$$"):
+            pieces.append(text[done:opened])
+            pieces.append(text[opened : match.end()].replace("\n", " "))
+            done, opened = match.end(), -1
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def is_bare_answer(text: str) -> bool:
@@ -232,11 +251,12 @@ def _read_span(text: str, rule: str, max_chars: int) -> Extraction | None:
 
 
 def _first_sentence(text: str) -> str:
-    text = _DISPLAY_MATH.sub(lambda m: m.group().replace("\n", " "), text[: 4 * TAIL_CHARS])
+    text = _join_display_math(text[:TAIL_CHARS])
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0].strip().rstrip(".").strip()
 
 
 def _answer_line(final: str, max_chars: int) -> Extraction | None:
+    final = final[-TAIL_CHARS:]
     match = _LAST_ANSWER_LINE.match(final)
     if match is None:
         return None
@@ -253,7 +273,7 @@ def _answer_line(final: str, max_chars: int) -> Extraction | None:
         block = final[match.end() : match.end() + max_chars + 1].lstrip("\n \t")
         rest = block.split("\n\n", 1)[0]
         if rest.startswith(("$$", "\\[")):
-            rest = _DISPLAY_MATH.sub(lambda m: m.group().replace("\n", " "), rest)
+            rest = _join_display_math(rest)
         rest = rest.strip()
     elif match.group("sep") is None and not _STARTS_WITH_MATH.match(rest):
         return None  # "Answer the question", "Result of ...": prose that starts with a label word
@@ -261,8 +281,7 @@ def _answer_line(final: str, max_chars: int) -> Extraction | None:
 
 
 def _last_sentence(final: str, max_chars: int) -> Extraction | None:
-    tail = final[-TAIL_CHARS:]
-    tail = _DISPLAY_MATH.sub(lambda m: m.group().replace("\n", " "), tail)
+    tail = _join_display_math(final[-TAIL_CHARS:])
     sentences = [s.strip() for s in _SENTENCE_END.split(tail) if s.strip()]
     after: list[str] = []
     for sentence in reversed(sentences):
