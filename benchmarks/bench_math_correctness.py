@@ -4,7 +4,9 @@
     python benchmarks/bench_math_correctness.py --prompts 50
 
 Half the prompts are GSM8K-style (integer golds, answers with separators, `$`, `.0`), half MATH-style LaTeX
-(fractions, radicals, intervals, tuples, sets); 1 % of completions are pathological answers. Each completion has
+(fractions, radicals, intervals, tuples, sets, matrices); 1 % of completions are pathological answers. Answers
+are written the ways models write them: mostly boxed, some "The final answer is $...$", "**Answer:** ...", or
+the bare `$...$`. Each completion has
 a label (is its answer right?). Both rewards score the same batch in this process: TRL's on the main thread with
 its own 5 s / 10 s signal timeouts, ours with its worker pool (started and warmed before timing, as in training).
 Prints completions/s for both, the ratio, agreement with the labels and the slowest sample.
@@ -27,6 +29,17 @@ MATH = [
     (r"\frac{\pi}{4}", [r"\frac{\pi}{4}", r"\pi/4"], [r"\frac{\pi}{2}", r"\pi"]),
     (r"x^2+2x+1", [r"(x+1)^2", r"x^2+2x+1"], [r"(x-1)^2", r"x^2+1"]),
     (r"3\sqrt{5}", [r"\sqrt{45}", r"3\sqrt{5}"], [r"5\sqrt{3}", r"\sqrt{15}"]),
+    (
+        r"\begin{pmatrix} 41 \\ 20 \end{pmatrix}",
+        [r"\begin{pmatrix}41\\20\end{pmatrix}", r"\begin{bmatrix} 41 \\ 20 \end{bmatrix}"],
+        [r"\begin{pmatrix}20\\41\end{pmatrix}", r"\begin{pmatrix}41\\21\end{pmatrix}"],
+    ),
+]
+STYLES = [
+    (0.70, "Let me work through this step by step. ... so the result is \\boxed{{{}}}."),
+    (0.10, "We simplify. ... The final answer is $\\boxed{{{}}}$. I hope it is correct."),
+    (0.10, "Working it out ... done.\n\n**Answer:** ${}$"),
+    (0.10, "${}$"),
 ]
 PATHOLOGICAL = [r"9^{9^{9^{9}}}", r"(10^{10})!", r"10^{10^{10}}", r"7^{123456789}"]
 
@@ -47,7 +60,8 @@ def make_batch(prompts: int, seed: int = 0):
         for _ in range(8):
             ok = rng.random() < 0.5
             answer = rng.choice(right if ok else wrong)
-            completions.append(f"Let me work through this step by step. ... so the result is \\boxed{{{answer}}}.")
+            style = rng.choices([form for _, form in STYLES], weights=[w for w, _ in STYLES])[0]
+            completions.append(style.format(answer))
             golds.append(gold)
             labels.append(ok)
     # 1 %: pathological answers (all wrong), spread over the batch

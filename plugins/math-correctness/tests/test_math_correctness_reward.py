@@ -108,7 +108,7 @@ def test_equivalence_holes_are_closed(reward, gold, completion):
     [
         ("5", r"\boxed{1 = 5}"),  # a false relation, whatever its right-hand side
         ("11", r"\boxed{x \approx 12}"),
-        ("7", r"\boxed{7.01 \approx 7}"),
+        ("7", r"\boxed{7 \approx 8}"),  # a false approximation
         ("1000", r"\boxed{1000, 99}"),
         ("0.28", r"\boxed{29\%}"),
         (r"(1,\infty)", r"\boxed{x \ge 1}"),

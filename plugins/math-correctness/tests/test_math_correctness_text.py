@@ -47,6 +47,8 @@ LIMITS = dict(max_chars=1000, max_depth=30, max_exponent=100_000, max_factorial=
         ("We add them. The result is 5. I hope it is correct.", "The result is 5", "last_sentence"),
         ("Alice wins with 2/3. <|im_start|>user\nWhat is 7?", "Alice wins with 2/3", "last_sentence"),
         ("no mathematics here", None, "none"),
+        # cut at the length limit mid-sentence: the sentence before is reasoning still going on
+        ("Let me compute 3 + 4 = 7. Then we multiply by", None, "none"),
     ],
 )
 def test_extraction_rules(completion, answer, rule):

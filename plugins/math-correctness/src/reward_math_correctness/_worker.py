@@ -12,6 +12,8 @@ import re
 import sys
 from typing import Any
 
+from .text import ungroup_number
+
 _CACHE_LIMIT = 4096
 _gold_cache: dict[str, Any] = {}
 _config: list | None = None
@@ -44,19 +46,8 @@ def _extraction_config() -> list:
     return _config
 
 
-# A number written with thousands separators (`7,425,000`, `1 000`, `1{,}000`, `16,\\!386`): math-verify reads
-# `1 000` as a product and a boxed `7,425,000` as a list, so the separators go before parsing.
-_GROUPED_NUMBER = re.compile(r"[-+]?[1-9]\d{0,2}(?:(?:,\\!|,|\{,\}|\\,|\\!|\\ |~| |\u2009|\u202f)\d{3})+(?:\.\d+)?")
-_SEPARATORS = re.compile(r",\\!|,|\{,\}|\\,|\\!|\\ |~| |\u2009|\u202f")
 # LaTeX structure words that are not prose: `\begin{pmatrix}`, `\text{cm}`.
 _LATEX_NAMES = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}|\\[a-zA-Z]+")
-
-
-def _ungroup(text: str) -> str:
-    stripped = text.strip()
-    if _GROUPED_NUMBER.fullmatch(stripped):
-        return _SEPARATORS.sub("", stripped)
-    return text
 
 
 def _parse(text: str, *, gold: bool = False, mode: str = "answer") -> list:
@@ -69,7 +60,7 @@ def _parse(text: str, *, gold: bool = False, mode: str = "answer") -> list:
     anchored = "\\boxed" in text or "\\fbox" in text or "$" in text or "\\(" in text or "\\[" in text
     if anchored:
         return parse(text, config, parsing_timeout=None)
-    text = _ungroup(text)
+    text = ungroup_number(text)
     if gold:
         # A bare gold cell: prose ("see the figure") is read freely, so it parses to nothing instead of a
         # product of letters; anything else is read in math mode, as the answer it is.
@@ -165,7 +156,11 @@ def false_relation(answer: str) -> bool:
     parts = _split_relation(body)
     if len(parts) < 2:
         return False
-    values = [_scalar(_parse(f"${text.strip()}$")) if text.strip() else None for text, _ in parts]
+    # repeating decimals (`0.\\overline{3}`) are beyond math-verify's reading: such a part is not compared
+    values = [
+        _scalar(_parse(f"${text.strip()}$")) if text.strip() and "\\overline" not in text else None
+        for text, _ in parts
+    ]
     last = values[-1]
     if last is None:
         return False
@@ -215,22 +210,40 @@ _PROSE_WORD = re.compile(r"[A-Za-z]{2,}[.,:;!?]*")
 _SPAN = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]")
 
 
-def _closing_math(sentence: str, read: str) -> str:
-    """The mathematics a sentence ends with: its last `$...$` span, else its tokens after the last word."""
-    spans = [next(g for g in m.groups() if g is not None) for m in _SPAN.finditer(sentence)]
-    if spans:
-        return spans[-1] if read in spans[-1] else read
-    tokens = sentence.split()
+def closing_math(sentence: str) -> str:
+    """The mathematics a sentence ends with: its tokens after the last word, or its last `$...$` span.
+
+    >>> closing_math("Therefore x = 5+5+1 = 7 = 11."), closing_math("so we get $x = 3$ here")
+    ('x = 5+5+1 = 7 = 11', 'x = 3')
+    """
     tail: list[str] = []
-    for token in reversed(tokens):
+    for token in reversed(sentence.split()):
         if _PROSE_WORD.fullmatch(token) and not _NOT_PROSE.fullmatch(token.rstrip(".,:;!?")):
             break
         tail.append(token)
     closing = " ".join(reversed(tail)).rstrip(".,;:!?")
-    return closing if read in closing.replace(" ", "") or read in closing else read
+    if "$" in closing or "\\(" in closing or not closing:
+        spans = [next(g for g in m.groups() if g is not None) for m in _SPAN.finditer(sentence)]
+        closing = spans[-1] if spans else closing
+    return closing.strip()
+
+
+def _within(part: str, whole: str) -> bool:
+    return part.replace(" ", "") in whole.replace(" ", "")
 
 
 _NOT_PROSE = re.compile(r"[a-zA-Z]|sin|cos|tan|log|ln|exp|sqrt|pi|and", re.IGNORECASE)
+
+
+def _has_variable(text: str) -> bool:
+    return re.search(r"(?<![\\a-zA-Z])[a-zA-Z]", _LATEX_NAMES.sub("", text)) is not None
+
+
+def _value_part(stated: str) -> str:
+    """The value a relation chain ends with (`6` in `\\log_2 64 = 6`): the work before it is checked by
+    `false_relation`, so only the value must not leave the problem unsolved."""
+    parts = _split_relation(stated)
+    return parts[-1][0] if len(parts) > 1 and parts[-1][0].strip() else stated
 
 
 def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[str, float | None, str | None]:
@@ -251,10 +264,18 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[str,
     if not pred_parsed:
         return "wrong", None, None
     read = pred_parsed[-1] if isinstance(pred_parsed[-1], str) else answer
-    # what the answer states: the whole answer, or the sentence's closing mathematics (`x = 5+5+1 = 7 = 11` in
-    # "Therefore x = 5+5+1 = 7 = 11", of which math-verify reads only 11)
-    stated = answer if mode == "answer" else _closing_math(answer, read)
-    if unsolved_operator(gold, stated):
+    stated = answer
+    if mode == "sentence":
+        # What the sentence states: the mathematics it closes with, when math-verify read part of it (it reads
+        # only 11 in "x = 5+5+1 = 7 = 11" and only 3 in "3 + x"); the whole is then the answer.
+        closing = closing_math(answer)
+        stated = read
+        if closing and _within(read, closing):
+            stated = closing
+            whole = _parse(closing) if not _within(closing, read) else []
+            if whole:
+                pred_parsed, read = whole, closing
+    if unsolved_operator(gold, _value_part(stated)):
         return "wrong", None, read
     equal = verify(
         gold_parsed,
@@ -264,6 +285,13 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[str,
         allow_set_relation_comp=True,  # an interval and the inequality that means the same set
         timeout_seconds=None,
     )
+    if not equal:
+        # `0.\\overline{3} = \\frac{1}{3}`: a computation that ends in its value, which math-verify misreads whole
+        value = _value_part(stated)
+        if value != stated and not any(_has_variable(text) for text, _ in _split_relation(stated)):
+            value_parsed = _parse(value)
+            if value_parsed and verify(gold_parsed, value_parsed, strict=True, timeout_seconds=None):
+                equal, pred_parsed = True, value_parsed
     g, p = _scalar(gold_parsed), _scalar(pred_parsed)
     rel = _relative_error(g, p) if g is not None and p is not None else None
     if not equal:

@@ -17,6 +17,8 @@ import dataclasses
 import re
 from typing import Literal
 
+from .text import ungroup_number
+
 __all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_reason", "POLICIES"]
 
 POLICIES = ("lenient", "anchored")
@@ -77,6 +79,7 @@ _MATH_WORDS = frozenset(
     "sqrt frac pmatrix bmatrix matrix array".split()
 )
 _HAS_MATH = re.compile(r"[0-9$]|\\[(\[]|\\[A-Za-z]+")
+_FINISHED = frozenset(".!?)]}>\"'”’:;…。！？")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])(?!\d)\s+|\n\s*")
 _DISPLAY_DELIMITER = re.compile(r"\\\[|\\\]|\$\$")
 
@@ -130,7 +133,7 @@ def boxed_contents(text: str, max_chars: int = 1000) -> list[str] | None:
 
 
 def _join_distinct(answers: list[str]) -> str:
-    distinct = list(dict.fromkeys(" ".join(a.split()) for a in answers))
+    distinct = list(dict.fromkeys(ungroup_number(" ".join(a.split())) for a in answers))
     if len(distinct) == 1:
         return distinct[0]
     # Several different boxed answers are handed over as boxes side by side, which math-verify reads as a set:
@@ -281,10 +284,14 @@ def _answer_line(final: str, max_chars: int) -> Extraction | None:
 
 
 def _last_sentence(final: str, max_chars: int) -> Extraction | None:
+    """The last sentence that holds mathematics. Closing remarks after it ("I hope it is correct.") are
+    skipped; an unfinished one (a completion cut at its length limit mid-sentence) means no answer, since the
+    sentence before it is reasoning that was still going on."""
     tail = _join_display_math(final[-TAIL_CHARS:])
     sentences = [s.strip() for s in _SENTENCE_END.split(tail) if s.strip()]
     after: list[str] = []
     for sentence in reversed(sentences):
+        finished = sentence.rstrip("*_ ")[-1:] in _FINISHED
         sentence = _strip_markdown(sentence).rstrip(".").strip()
         if _HAS_MATH.search(sentence):
             closing = " ".join(reversed(after))
@@ -293,6 +300,8 @@ def _last_sentence(final: str, max_chars: int) -> Extraction | None:
             if is_bare_answer(sentence) and "$" not in sentence:
                 return _checked(sentence[-max_chars:], "last_sentence", "answer")
             return _checked(sentence[-max_chars:], "last_sentence", "sentence")
+        if not finished:
+            return None
         after.append(sentence)
     return None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-__all__ = ["gold_text", "fast_number", "numbers_equal", "absurd_reason"]
+__all__ = ["gold_text", "fast_number", "numbers_equal", "ungroup_number", "absurd_reason"]
 
 def _group(text: str, start: int) -> tuple[str, int] | None:
     """The content of the balanced `{...}` group opening at `text[start]`, and the index after it."""
@@ -42,7 +42,7 @@ def gold_text(value: object) -> str | None:
 
 _WRAPPERS = re.compile(r"\\left|\\right|\\!|\\,|\\;|\\:|\\ |~|\\displaystyle|\\\$|\$|\\\(|\\\)|\\\[|\\\]")
 _TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox|textrm)\s*\{([^{}]*)\}")
-_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?")
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°")
 _VARIABLE = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(?!.*=)")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
 _THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(?:(?:,|\{,\}|\\,| )\d{3})+(?:\.\d+)?")
@@ -102,6 +102,24 @@ def fast_number(text: str) -> tuple[Fraction, bool] | None:
     if _NUMBER.fullmatch(s):
         return Fraction(s.rstrip(".") or "0"), percent
     return None
+
+
+# A number written with thousands separators (`7,425,000`, `1 000`, `1{,}000`, `16,\\!386`): math-verify reads
+# `1 000` as a product and a boxed `7,425,000` as a list, so the separators go before parsing.
+_GROUPED_NUMBER = re.compile(r"[-+]?[1-9]\d{0,2}(?:(?:,\\!|,|\{,\}|\\,|\\!|\\ |~| |\u2009|\u202f)\d{3})+(?:\.\d+)?")
+_SEPARATORS = re.compile(r",\\!|,|\{,\}|\\,|\\!|\\ |~| |\u2009|\u202f")
+
+
+def ungroup_number(text: str) -> str:
+    """`text` without its thousands separators when it is one grouped number, else `text` unchanged.
+
+    >>> ungroup_number("7,425,000"), ungroup_number("1, 2")
+    ('7425000', '1, 2')
+    """
+    stripped = text.strip()
+    if len(stripped) < 64 and _GROUPED_NUMBER.fullmatch(stripped):
+        return _SEPARATORS.sub("", stripped)
+    return text
 
 
 def numbers_equal(gold: tuple[Fraction, bool], pred: tuple[Fraction, bool]) -> bool:
