@@ -59,20 +59,25 @@ class AnswerCorrectnessConfig(RewardConfig):
 class AnswerCorrectnessReward(BaseReward):
     """Scores 1.0 when the completion's final answer equals the gold answer, 0.0 otherwise (scores are params).
 
-    The final answer is the last `<answer>...</answer>`, the `\\boxed{}` answer, GSM8K's `#### n` or "the
-    (final) answer is ...", read only after the reasoning block (`</think>`) when there is one. Plain numbers
-    are compared exactly in-process (thousands separators, `$`, units, `x =`, percent, `\\frac{a}{b}`); the
-    rest goes to math-verify in a pool of worker processes, each verification under a hard deadline and a
-    memory cap, so no input can hang training. It resists gaming: several different answers, boxing the
-    unsolved problem (`\\int`, `\\binom`, `\\sum`, `12!/10!`), answers only in the reasoning, false chains
-    (`1=2=3`), rounded decimals of exact golds and tiny-value confusions (`1/2004!` vs `1/2006!`) are wrong.
-    A gold that cannot be parsed gives None (TRL skips the row). Metrics (through TRL's `log_metric`):
-    `gold_unparsable`, `timeouts`, `rejected`, `no_answer`.
+    The final answer is read after the reasoning block (`</think>`) when there is one: the last
+    `<answer>...</answer>`, else the `\\boxed{}` answers, GSM8K's `#### n`, "the (final) answer is ...". With
+    `extraction="lenient"` (the default) a completion with none of those is read as a reader would: the whole
+    completion when it is just an answer (`42`, `$x = 5$`), else its last `Answer:` / `**Final Answer:**` line,
+    else its last sentence holding mathematics. Plain numbers are compared exactly in-process; the rest goes to
+    math-verify in a pool of worker processes, each verification under a hard deadline and a memory cap, so no
+    input can hang training. It resists gaming: hedges and several different answers, boxing or restating the
+    unsolved problem (`\\int`, `\\binom`, `12!/10!`, an expression copied from the prompt), answers only in the
+    reasoning, false chains and relations (`1=2=3`, `x \\approx 12`), rounded decimals of exact golds and
+    tiny-value confusions (`1/2004!` vs `1/2006!`) are wrong. A gold that cannot be parsed gives None (TRL skips
+    the row). Metrics (through TRL's `log_metric`): `gold_unparsable`, `timeouts`, `rejected`, `no_answer`,
+    `unanchored`.
 
     Example:
     >>> from reward_core import get_reward
     >>> reward = get_reward("math.answer_correctness", workers=1)
     >>> reward(prompts=["q", "q"], completions=["#### 1,000", "<answer>999</answer>"], answer=["1000", "1000"])
+    [1.0, 0.0]
+    >>> reward(prompts=["q", "q"], completions=["**Answer:** $x = 5$", "It is 4 or 5."], answer=["5", "5"])
     [1.0, 0.0]
     """
 
