@@ -1,5 +1,6 @@
 # `make demo` and `make test` are the two commands in the README; both set everything up first.
-PYTHON ?= python3.11
+# The newest Python >= 3.11 on PATH (.ci/find-python says which are missing when none is); `make PYTHON=...` picks.
+PYTHON ?= $(shell .ci/find-python 2>/dev/null)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
@@ -18,6 +19,7 @@ setup: $(VENV)/.installed
 # Torch is installed first and pinned (CPU build, from the constraints file): an unpinned torch pulled in by
 # trl/accelerate would download a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) $(CONSTRAINTS)
+	@test -n "$(PYTHON)" || .ci/find-python
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c $(CONSTRAINTS) setuptools wheel torch==2.13.0
