@@ -63,8 +63,11 @@ _EXPORTS = {
     "MalformedCompletionError": "errors",
     "ColumnLengthError": "errors",
     "RewardOutputError": "errors",
+    "RewardVersionDriftError": "errors",
+    "MissingDependencyError": "errors",
     "RewardPluginWarning": "errors",
     "RewardRowWarning": "errors",
+    "RewardVersionDriftWarning": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -88,6 +91,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
         ColumnLengthError,
         InvalidParamsError,
         MalformedCompletionError,
+        MissingDependencyError,
         PluginLoadError,
         RewardConflictError,
         RewardCoreError,
@@ -97,6 +101,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
         RewardOutputError,
         RewardPluginWarning,
         RewardRowWarning,
+        RewardVersionDriftError,
+        RewardVersionDriftWarning,
         SpecError,
         UnknownRewardError,
     )

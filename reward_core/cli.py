@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -72,12 +73,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=_cmd_check)
 
-    p = sub.add_parser("score", help="score saved completions (JSONL) offline with the rewards of a spec")
-    p.add_argument("--config", required=True, help="reward spec: YAML, TOML or JSON with `rewards:`")
-    p.add_argument("--input", required=True, help="JSONL, one object per line: completion, prompt, columns")
-    p.add_argument("--output", required=True, help="JSONL written with `rewards` and `reward` added")
+    p = sub.add_parser(
+        "score",
+        help="score saved completions (JSONL) offline with the rewards of a spec or a run's manifest",
+        description="Score saved completions offline. INPUT is JSONL: flat lines {prompt, completion, <column>...} "
+        "or a training run's completions.jsonl {step, prompt, completion, columns, rewards}. With a run's "
+        "reward_manifest.json as --config, the run's exact rewards are rebuilt and the new scores are compared "
+        "with the recorded ones.",
+    )
+    p.add_argument("--config", required=True,
+                   help="reward spec (YAML, TOML or JSON with `rewards:`) or a run's reward_manifest.json")
+    p.add_argument("input", nargs="?", metavar="INPUT", help="JSONL, one object per line (or use --input)")
+    p.add_argument("--input", dest="input_option", metavar="INPUT", help="same as the INPUT argument")
+    p.add_argument("--output", help="JSONL written with `rewards` and `reward` added (default: write none)")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="save a histogram of each reward's scores and of the weighted total (needs matplotlib)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--correlation", action="store_true", help="also print the correlation between rewards")
+    _drift_argument(p)
     p.set_defaults(handler=_cmd_score)
 
     p = sub.add_parser("new", help="create a pip-installable reward pack")
@@ -90,8 +103,19 @@ def _parser() -> argparse.ArgumentParser:
     from .train import add_arguments
 
     add_arguments(p)
+    if "--allow-version-drift" not in p._option_string_actions:  # unless train.py declares it itself
+        _drift_argument(p)
     p.set_defaults(handler=_cmd_train)
     return parser
+
+
+def _drift_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-version-drift",
+        action="store_true",
+        help="when --config is a run's manifest and an installed version differs from the recorded one, warn "
+        "and load the installed version instead of failing (REWARD_CORE_ALLOW_VERSION_DRIFT=1)",
+    )
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -216,8 +240,27 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from .score import score_file
 
-    summary = score_file(args.config, args.input, args.output, batch_size=args.batch_size)
+    if args.input and args.input_option and args.input != args.input_option:
+        print(f"error: two inputs given ({args.input!r} and --input {args.input_option!r}); give one", file=sys.stderr)
+        return 2
+    source = args.input or args.input_option
+    if not source:
+        print("error: give the JSONL to score: reward-core score --config SPEC INPUT.jsonl", file=sys.stderr)
+        return 2
+    if not os.path.isfile(source):
+        print(f"error: input file {source!r} does not exist", file=sys.stderr)
+        return 1
+    summary = score_file(
+        args.config,
+        source,
+        args.output,
+        batch_size=args.batch_size,
+        allow_version_drift=args.allow_version_drift or None,
+        plot=args.plot,
+    )
     summary.print(sys.stdout, correlation=args.correlation)
+    if args.plot:
+        print(f"\nhistograms: {args.plot}")
     return 0
 
 
@@ -234,8 +277,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .spec import ENV_ALLOW_VERSION_DRIFT
     from .train import run
 
+    if getattr(args, "allow_version_drift", False):  # train loads its --config through load_rewards
+        os.environ[ENV_ALLOW_VERSION_DRIFT] = "1"
     return run(args)
 
 

@@ -5,6 +5,7 @@ Every message says what happened, where (reward, row, parameter, distribution) a
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 __all__ = [
@@ -20,8 +21,12 @@ __all__ = [
     "MalformedCompletionError",
     "ColumnLengthError",
     "RewardOutputError",
+    "RewardVersionDriftError",
+    "MissingDependencyError",
+    "VersionDrift",
     "RewardPluginWarning",
     "RewardRowWarning",
+    "RewardVersionDriftWarning",
 ]
 
 
@@ -120,6 +125,79 @@ class RewardOutputError(RewardCoreError, ValueError):
             f"reward {reward!r} returned an invalid result{where}: {message}. A reward must return a "
             "plain list with one finite float (or None, to skip the row) per completion."
         )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VersionDrift:
+    """One reward of a manifest whose installed provider differs from the one the run recorded."""
+
+    reward: str
+    log_name: str
+    distribution: str
+    recorded_version: str
+    installed_distribution: str | None
+    installed_version: str | None
+    resolved: str = ""
+
+    def describe(self) -> str:
+        where = f"reward {self.reward!r}"
+        details = [d for d in (self.resolved if self.resolved != self.reward else "",
+                               f"logged as {self.log_name!r}" if self.log_name != self.reward else "") if d]
+        where += f" ({', '.join(details)})" if details else ""
+        recorded = f"{self.distribution} {self.recorded_version}".strip()
+        if self.installed_distribution is None:
+            now = f"{self.distribution} is not installed"
+        elif _same_distribution(self.installed_distribution, self.distribution):
+            now = f"{self.installed_distribution} {self.installed_version or '(no version)'} is installed"
+        else:
+            now = f"it is now provided by {self.installed_distribution} {self.installed_version or ''}".rstrip()
+        return f"{where} was recorded with {recorded}, but {now}"
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.distribution}=={self.recorded_version}" if self.recorded_version else self.distribution
+
+
+class RewardVersionDriftError(RewardCoreError):
+    """A manifest pins a distribution version (or provider) that differs from the installed one.
+
+    `drifts` lists every such reward; `reward`, `distribution`, `recorded_version` and `installed_version`
+    are those of the first.
+    """
+
+    def __init__(self, drifts: list[VersionDrift], source: str = "the manifest") -> None:
+        self.drifts = list(drifts)
+        first = self.drifts[0]
+        self.reward = first.reward
+        self.distribution = first.distribution
+        self.recorded_version = first.recorded_version
+        self.installed_version = first.installed_version
+        super().__init__(drift_message(self.drifts, source) + (
+            " Install the recorded version(s) to reproduce the run exactly "
+            f"(pip install {' '.join(sorted({repr(d.requirement) for d in self.drifts}))}), or pass "
+            "allow_version_drift=True (CLI: --allow-version-drift; environment: "
+            "REWARD_CORE_ALLOW_VERSION_DRIFT=1) to load the installed version(s) anyway, with a warning."
+        ))
+
+
+def drift_message(drifts: list[VersionDrift], source: str) -> str:
+    """The first sentence(s) of the drift error and warning: every drifted reward, with both versions."""
+    lines = "; ".join(d.describe() for d in drifts)
+    return f"{source}: {lines}; scores may differ from the run's."
+
+
+def _same_distribution(a: str, b: str) -> bool:
+    import re
+
+    return re.sub(r"[-_.]+", "-", a).lower() == re.sub(r"[-_.]+", "-", b).lower()
+
+
+class MissingDependencyError(RewardCoreError, ImportError):
+    """An optional feature needs a package that is not installed; the message names the extra to install."""
+
+
+class RewardVersionDriftWarning(UserWarning):
+    """A manifest was loaded with `allow_version_drift=True` although an installed version differs from it."""
 
 
 class RewardRowWarning(UserWarning):

@@ -1,4 +1,16 @@
-"""`reward-core score`: score saved completions (JSONL) offline with the rewards of a spec."""
+"""`reward-core score`: score saved completions (JSONL) offline with the rewards of a spec or a run's manifest.
+
+Two line formats are read, and may be mixed:
+
+- flat: `{"prompt": ..., "completion": ..., "<column>": ...}`: every key other than `prompt`, `completion`,
+  `rewards` and `reward` is a per-row column passed to the rewards;
+- saved completions (`completions.jsonl` of a training run): `{"step": ..., "prompt": ..., "completion": ...,
+  "columns": {"<column>": ...}, "rewards": {"<log name>": score or null}}`, recognised by `columns` being a
+  JSON object: only those columns are passed to the rewards (`step` and `rewards` are the run's record).
+
+A line's recorded `rewards` are compared with the new scores, so re-scoring a run through its manifest shows
+whether the scores reproduce.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import RewardCoreError
+from .errors import MissingDependencyError, RewardCoreError
 
-__all__ = ["score_file", "ScoreSummary"]
+__all__ = ["score_file", "plot_scores", "ScoreSummary", "RewardStats", "row_columns"]
+
+#: Keys of a flat line that are not dataset columns.
+_RESERVED = frozenset({"prompt", "completion", "rewards", "reward"})
+PLOT_EXTRA = "pip install 'reward-core[plot]'"
 
 
 @dataclass
@@ -21,6 +37,17 @@ class RewardStats:
     log_name: str
     values: list[float | None] = field(default_factory=list)
     seconds: float = 0.0
+    #: Rows whose line recorded a score for this reward, and those whose new score differs from it.
+    recorded: int = 0
+    differing: int = 0
+    first_difference: tuple[int, Any, Any] | None = None  # (line number, recorded, new)
+
+    def compare(self, line_no: int, recorded: Any, new: float | None) -> None:
+        self.recorded += 1
+        if not _same_score(recorded, new):
+            self.differing += 1
+            if self.first_difference is None:
+                self.first_difference = (line_no, recorded, new)
 
     def summary(self) -> dict[str, Any]:
         present = [v for v in self.values if v is not None]
@@ -38,6 +65,8 @@ class ScoreSummary:
     scored: int = 0
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
     rewards: list[RewardStats] = field(default_factory=list)
+    #: The weighted total of each scored row (None when every reward scored it None), as TRL sums them.
+    totals: list[float | None] = field(default_factory=list)
 
     def correlations(self) -> list[tuple[str, str, float | None]]:
         """Pearson correlation of each pair of rewards, over rows both scored."""
@@ -57,6 +86,19 @@ class ScoreSummary:
             fmt = lambda v, spec: format(v, spec) if v is not None else "-"  # noqa: E731
             print(f"{s['reward']:<36} {fmt(s['mean'], '9.4f'):>9} {fmt(s['std'], '9.4f'):>9} {s['none']:>6} "
                   f"{fmt(s['ms_per_completion'], '14.3f'):>14}", file=out)
+        if self.rewards:
+            t = RewardStats("(weighted total)", self.totals).summary()
+            print(f"{t['reward']:<36} {fmt(t['mean'], '9.4f'):>9} {fmt(t['std'], '9.4f'):>9} {t['none']:>6}", file=out)
+        compared = [s for s in self.rewards if s.recorded]
+        if compared:
+            print("\nre-scored vs the scores recorded in the input:", file=out)
+            for stats in compared:
+                same = stats.recorded - stats.differing
+                line = f"  {stats.log_name}: {same}/{stats.recorded} identical"
+                if stats.first_difference is not None:
+                    line_no, old, new = stats.first_difference
+                    line += f" (first difference: line {line_no}, recorded {json.dumps(old)}, now {json.dumps(new)})"
+                print(line, file=out)
         if correlation:
             print("\ncorrelation (Pearson, rows where both scored):", file=out)
             for a, b, r in self.correlations():
@@ -66,38 +108,120 @@ class ScoreSummary:
 def score_file(
     spec: Any,
     input_path: str | Path,
-    output_path: str | Path,
+    output_path: str | Path | None = None,
     *,
     batch_size: int = 64,
     progress: IO[str] | None = sys.stderr,
+    allow_version_drift: bool | None = None,
+    plot: str | Path | None = None,
 ) -> ScoreSummary:
-    """Score every line of `input_path` (JSON objects with `completion`, optional `prompt` and columns).
+    """Score every line of `input_path` (flat lines or a run's saved completions; see the module docstring).
 
-    Writes each good line to `output_path` with `rewards` ({log name: score}) and `reward` (the weighted sum of
-    the scores that are not None, as TRL computes it). A bad line (invalid JSON, no `completion`, a malformed
-    completion) is reported with its line number and skipped; the others are scored.
+    `spec` is anything `load_rewards` takes (a run's `reward_manifest.json` rebuilds the run's rewards;
+    `allow_version_drift` is passed on) or an already `LoadedRewards`. With `output_path`, writes each good
+    line there with `rewards` ({log name: score}) and `reward` (the weighted sum of the scores that are not
+    None, as TRL computes it). A bad line (invalid JSON, no `completion`, a malformed completion) is reported
+    with its line number and skipped; the others are scored. With `plot`, saves a histogram per reward and
+    of the weighted total there (PNG; needs matplotlib, checked before anything is scored).
     """
-    from . import load_rewards
+    from .spec import LoadedRewards, load_rewards
 
-    rewards = load_rewards(spec)
+    if plot is not None:
+        _matplotlib()  # fail before scoring, not after
+    rewards = spec if isinstance(spec, LoadedRewards) else load_rewards(spec, allow_version_drift=allow_version_drift)
     summary = ScoreSummary(rewards=[RewardStats(r.log_name) for r in rewards])
     with open(input_path, encoding="utf-8") as lines:
         total = sum(1 for _ in lines)
-    with open(output_path, "w", encoding="utf-8") as sink:
+    with open(output_path, "w", encoding="utf-8") if output_path is not None else _NoSink() as sink:
         for batch in _batches(Path(input_path), batch_size, summary):
             rows = _score_batch(rewards, batch, summary)
-            for _line_no, row, scores in rows:
-                row = dict(row, rewards=scores)
+            for line_no, row, scores in rows:
+                recorded = row.get("rewards")
+                if isinstance(recorded, dict):
+                    for stats, (log_name, value) in zip(summary.rewards, scores.items()):
+                        if log_name in recorded:
+                            stats.compare(line_no, recorded[log_name], value)
                 present = [(s, w) for s, w in zip(scores.values(), rewards.reward_weights) if s is not None]
-                row["reward"] = sum(s * w for s, w in present) if present else None
-                sink.write(json.dumps(row) + "\n")
+                total_score = sum(s * w for s, w in present) if present else None
+                summary.totals.append(total_score)
+                sink.write(json.dumps(dict(row, rewards=scores, reward=total_score)) + "\n")
             if progress is not None:
                 _progress(progress, batch[-1][0], total)
     if progress is not None:
         print(file=progress)
     for line_no, error in summary.bad_lines:
         print(f"line {line_no}: {error}", file=progress or sys.stderr)
+    if plot is not None:
+        plot_scores(summary, plot)
     return summary
+
+
+def plot_scores(summary: ScoreSummary, path: str | Path) -> Path:
+    """Save a histogram of each reward's scores and of the weighted total (one subplot each) to `path`.
+
+    Uses matplotlib's Agg canvas directly (no pyplot, no global backend change); the format follows the
+    suffix (`.png`, `.svg`, `.pdf`...). Raises `MissingDependencyError` when matplotlib is not installed.
+    """
+    _matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    panels = [(s.log_name, s.values) for s in summary.rewards] + [("weighted total", summary.totals)]
+    columns = min(3, len(panels))
+    rows = math.ceil(len(panels) / columns)
+    figure = Figure(figsize=(4.2 * columns, 3.2 * rows), layout="constrained")
+    FigureCanvasAgg(figure)
+    for index, (title, values) in enumerate(panels):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        present = [v for v in values if v is not None]
+        missing = len(values) - len(present)
+        if present:
+            distinct = len(set(present))
+            axes.hist(present, bins=max(1, min(30, distinct)), color="#4c72b0" if index < len(panels) - 1 else "#dd8452",
+                      edgecolor="white")
+            mean = sum(present) / len(present)
+            axes.axvline(mean, color="black", linestyle="--", linewidth=1, label=f"mean {mean:.3g}")
+            axes.legend(fontsize="small", loc="best")
+        else:
+            axes.text(0.5, 0.5, "no scores", ha="center", va="center", transform=axes.transAxes)
+        axes.set_title(title + (f" ({missing} None)" if missing else ""), fontsize="medium")
+        axes.set_xlabel("score")
+        axes.set_ylabel("completions")
+    figure.suptitle(f"{summary.scored} completion(s) scored")
+    path = Path(path)
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def _matplotlib() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingDependencyError(
+            f"plotting scores (--plot) needs matplotlib, which is not installed: {PLOT_EXTRA}"
+        ) from None
+    return matplotlib
+
+
+class _NoSink:
+    """Stands in for the output file when only the summary (or a plot) is wanted."""
+
+    def __enter__(self) -> _NoSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _same_score(recorded: Any, new: float | None) -> bool:
+    if recorded is None or new is None:
+        return recorded is None and new is None
+    if isinstance(recorded, bool) or not isinstance(recorded, (int, float)):
+        return False
+    return math.isclose(recorded, new, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def _batches(path: Path, size: int, summary: ScoreSummary) -> Iterator[list[tuple[int, dict[str, Any]]]]:
@@ -151,14 +275,23 @@ def _score_batch(rewards: Any, batch: list[tuple[int, dict[str, Any]]], summary:
     return rows
 
 
+def row_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """The dataset columns of one line: its `columns` object (saved completions), else its other keys (flat)."""
+    columns = row.get("columns")
+    if isinstance(columns, dict):
+        return columns
+    return {k: v for k, v in row.items() if k not in _RESERVED}
+
+
 def _columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = sorted({k for row in rows for k in row} - {"prompt", "completion", "rewards", "reward"})
+    per_row = [row_columns(row) for row in rows]
+    keys = sorted({k for cols in per_row for k in cols} - {"prompts", "completions"})
     columns: dict[str, Any] = {
         "prompts": [row.get("prompt", "") for row in rows],
         "completions": [row["completion"] for row in rows],
     }
     for key in keys:
-        columns[key] = [row.get(key) for row in rows]
+        columns[key] = [cols.get(key) for cols in per_row]
     return columns
 
 

@@ -9,14 +9,24 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidParamsError, RewardCoreError, RewardLoadError, SpecError
+from .errors import (
+    InvalidParamsError,
+    RewardCoreError,
+    RewardLoadError,
+    RewardVersionDriftError,
+    RewardVersionDriftWarning,
+    SpecError,
+    VersionDrift,
+    drift_message,
+)
 from .guard import GuardedReward, guard
 from .params import build_config, config_params
-from .registry import RewardEntry, import_target
+from .registry import IN_PROCESS, RewardEntry, import_target
 
 __all__ = ["get_reward", "load_rewards", "LoadedRewards", "ResolvedReward"]
 
@@ -29,6 +39,13 @@ _SPEC_KEYS = {
 }
 #: Default failure policy of guarded rewards (see `GuardedReward`): "raise" or "skip".
 ENV_ON_ERROR = "REWARD_CORE_ON_ERROR"
+#: "1"/"true": loading a manifest whose versions differ from the installed ones warns instead of raising.
+ENV_ALLOW_VERSION_DRIFT = "REWARD_CORE_ALLOW_VERSION_DRIFT"
+#: Version of the manifest layout `LoadedRewards.manifest()` writes.
+MANIFEST_VERSION = 1
+#: The keys that make a spec entry a manifest record (`ResolvedReward.as_json()`), rebuilt as recorded.
+_RECORD_KEYS = frozenset({"name", "resolved", "distribution", "distribution_version"})
+_RECORD_OPTIONAL = frozenset({"log_name", "weight", "params", "on_error", "target"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -44,7 +61,12 @@ class ResolvedReward:
     on_error: str = "raise"
 
     def as_json(self) -> dict[str, Any]:
+        """This reward's manifest record: enough to rebuild it with `load_rewards` (see `LoadedRewards.manifest`)."""
         entry = self.entry
+        if entry is not None:
+            distribution, version = entry.distribution, entry.distribution_version
+        else:  # an import path: the installed distribution holding its module, if there is one
+            distribution, version = _module_distribution(self.name.partition(":")[0])
         return {
             "name": self.name,
             "resolved": entry.versioned_name if entry else self.name,
@@ -53,8 +75,8 @@ class ResolvedReward:
             "params": self.params,
             "on_error": self.on_error,
             "target": entry.target_path if entry else self.name,
-            "distribution": entry.distribution if entry else None,
-            "distribution_version": entry.distribution_version if entry else None,
+            "distribution": distribution,
+            "distribution_version": version,
         }
 
 
@@ -85,13 +107,26 @@ class LoadedRewards:
         return [r.log_name for r in self.rewards]
 
     def manifest(self) -> dict[str, Any]:
-        """A JSON-serialisable record of what was resolved, to write next to checkpoints and reproduce a run."""
+        """A JSON-serialisable record of what was resolved, to write next to checkpoints and reproduce a run.
+
+        `load_rewards(manifest)` (or the path of the written file) rebuilds exactly these rewards: each
+        record's pinned `resolved` name, its full `params`, `weight`, `log_name` and `on_error`, and it checks
+        that every providing distribution (`packages`) is installed at the recorded version.
+        """
         from . import __version__
 
+        records = [r.as_json() for r in self.rewards]
+        packages = {
+            r["distribution"]: r["distribution_version"]
+            for r in records
+            if r["distribution"] and r["distribution"] != IN_PROCESS
+        }
         return {
+            "manifest_version": MANIFEST_VERSION,
             "reward_core_version": __version__,
             "python": sys.version.split()[0],
-            "rewards": [r.as_json() for r in self.rewards],
+            "packages": dict(sorted(packages.items())),
+            "rewards": records,
         }
 
     def write_manifest(self, path: str | os.PathLike[str]) -> Path:
@@ -125,7 +160,7 @@ def get_reward(name: str, /, **params: Any) -> GuardedReward:
     return _resolve(name, params, log_name=None, on_error=_default_on_error()).reward
 
 
-def load_rewards(spec: Any) -> LoadedRewards:
+def load_rewards(spec: Any, *, allow_version_drift: bool | None = None) -> LoadedRewards:
     """Load rewards from a spec: a list (or `{"rewards": [...]}`) or the path of a YAML, TOML or JSON file.
 
     Each entry is a name, or a mapping `{name, weight=1.0, params={}, log_name=name, on_error}`::
@@ -137,6 +172,13 @@ def load_rewards(spec: Any) -> LoadedRewards:
 
     Two entries with the same log name (one reward twice, with different params) are told apart in TRL's
     metrics by a `#2`, `#3`... suffix unless a `log_name` is given.
+
+    A run's manifest (`LoadedRewards.manifest()`, `reward_manifest.json`) is a spec too, recognised by its
+    records (entries with `resolved`, `distribution` and `distribution_version`): each is rebuilt exactly as
+    recorded, pinned version, full params, weight, log name and on_error. When an installed distribution's
+    version (or the distribution providing the reward) differs from the recorded one, loading raises
+    `RewardVersionDriftError`; with `allow_version_drift=True` (default: `$REWARD_CORE_ALLOW_VERSION_DRIFT`)
+    it warns with `RewardVersionDriftWarning` and loads the installed versions.
     """
     source = "spec"
     if isinstance(spec, (str, os.PathLike)):
@@ -150,10 +192,18 @@ def load_rewards(spec: Any) -> LoadedRewards:
         spec = spec["rewards"]
     if not isinstance(spec, Sequence) or isinstance(spec, (str, bytes)):
         raise SpecError(f"{source}: rewards must be a list of names or {{name, weight, params}} mappings")
+    records = {index: item for index, item in enumerate(spec) if is_manifest_record(item)}
+    if records:
+        source = "manifest" if source == "spec" else source
+        _check_versions(records, source, _allow_drift(allow_version_drift))
     resolved: list[ResolvedReward] = []
     taken: set[str] = set()
     for index, item in enumerate(spec):
-        name, weight, params, log_name, on_error = _parse_entry(item, index, source, default_on_error)
+        if index in records:
+            name, pinned, weight, params, log_name, on_error = _parse_record(item, index, source, default_on_error)
+        else:
+            name, weight, params, log_name, on_error = _parse_entry(item, index, source, default_on_error)
+            pinned = name
         if log_name is None:
             log_name, n = name, 1
             while log_name in taken:
@@ -163,12 +213,162 @@ def load_rewards(spec: Any) -> LoadedRewards:
             raise SpecError(f"{source}, entry {index}: log_name {log_name!r} is used twice; make it unique")
         taken.add(log_name)
         try:
-            reward = _resolve(name, params, log_name, on_error)
+            reward = _resolve(pinned, params, log_name, on_error)
         except RewardCoreError as exc:
-            exc.add_note(f"(in {source}, entry {index}: {name!r})")
+            exc.add_note(f"(in {source}, entry {index}: {pinned!r})")
             raise
-        resolved.append(dataclasses.replace(reward, weight=weight))
+        resolved.append(dataclasses.replace(reward, name=name, weight=weight))
     return LoadedRewards(tuple(resolved))
+
+
+def is_manifest_record(item: Any) -> bool:
+    """Whether a spec entry is a manifest record (`ResolvedReward.as_json()`) rather than a hand-written entry."""
+    return isinstance(item, Mapping) and _RECORD_KEYS <= item.keys()
+
+
+def _parse_record(
+    item: Mapping[str, Any], index: int, source: str, default_on_error: str
+) -> tuple[str, str, float, dict[str, Any], str | None, str]:
+    """A manifest record: the name as written, the pinned name to resolve, weight, params, log name, on_error."""
+    where = f"{source}, entry {index}"
+    unknown = set(item) - _RECORD_KEYS - _RECORD_OPTIONAL
+    if unknown:
+        raise SpecError(
+            f"{where}: unknown key(s) {sorted(unknown)} in a manifest record; a record has "
+            f"{sorted(_RECORD_KEYS | _RECORD_OPTIONAL)} (as written by LoadedRewards.write_manifest)"
+        )
+    entry = {k: item[k] for k in ("weight", "params", "log_name", "on_error") if k in item}
+    name, weight, params, log_name, on_error = _parse_entry(
+        {"name": item["name"], **entry}, index, source, default_on_error
+    )
+    pinned = item["resolved"] or name
+    if not isinstance(pinned, str):
+        raise SpecError(f"{where} ({name!r}): 'resolved' must be a reward name, got {pinned!r}")
+    return name, pinned, weight, params, log_name, on_error
+
+
+def _allow_drift(value: bool | None) -> bool:
+    if value is None:
+        return os.environ.get(ENV_ALLOW_VERSION_DRIFT, "").lower() in {"1", "true", "yes"}
+    return bool(value)
+
+
+def _check_versions(records: Mapping[int, Mapping[str, Any]], source: str, allow: bool) -> None:
+    """Compare each record's distribution and version with what is installed; raise or warn on a difference."""
+    drifts = []
+    for index, record in records.items():
+        try:
+            drift = _drift(record)
+        except RewardCoreError as exc:
+            dist, version = record.get("distribution"), record.get("distribution_version")
+            if dist and dist != IN_PROCESS:
+                exc.add_note(
+                    f"The run got {record['name']!r} from {dist} {version or ''}".rstrip()
+                    + f": pip install {(f'{dist}=={version}' if version else dist)!r} to rebuild it."
+                )
+            elif dist == IN_PROCESS:
+                exc.add_note(
+                    f"The run registered {record['name']!r} in its own process (register_reward): register it "
+                    "again before loading the manifest."
+                )
+            exc.add_note(f"(in {source}, entry {index}: {record.get('resolved')!r})")
+            raise
+        if drift is not None:
+            drifts.append(drift)
+    if not drifts:
+        return
+    if not allow:
+        raise RewardVersionDriftError(drifts, source)
+    warnings.warn(
+        RewardVersionDriftWarning(
+            drift_message(drifts, source)
+            + " Loading the installed version(s) anyway (allow_version_drift); to reproduce the run exactly, "
+            f"pip install {' '.join(sorted({repr(d.requirement) for d in drifts}))}."
+        ),
+        stacklevel=3,
+    )
+
+
+def _drift(record: Mapping[str, Any]) -> VersionDrift | None:
+    """How the installed provider of a manifest record differs from the recorded one (None: it does not)."""
+    from .plugins import _normalize, broken_plugins, registry
+
+    recorded_dist = record.get("distribution")
+    recorded_version = record.get("distribution_version") or ""
+    pinned = record.get("resolved") or record.get("name")
+    if not isinstance(pinned, str) or not pinned:
+        raise SpecError(f"a manifest record needs a reward name in 'resolved', got {pinned!r}")
+    if ":" in pinned:  # an import path: compare the distribution that held its module, if one did
+        if not recorded_dist:
+            return None
+        installed_dist: str | None = recorded_dist
+        installed_version = _installed_version(recorded_dist)
+        if installed_version is None:
+            installed_dist = None
+    else:
+        entry = registry().resolve(pinned, broken=[b.distribution for b in broken_plugins()])
+        installed_dist, installed_version = entry.distribution, entry.distribution_version
+        if not recorded_dist:
+            return None
+    if (
+        installed_dist is not None
+        and _normalize(installed_dist) == _normalize(recorded_dist)
+        and (installed_version or "") == recorded_version
+    ):
+        return None
+    return VersionDrift(
+        reward=str(record.get("name") or pinned),
+        log_name=str(record.get("log_name") or record.get("name") or pinned),
+        distribution=recorded_dist,
+        recorded_version=recorded_version,
+        installed_distribution=installed_dist,
+        installed_version=installed_version,
+        resolved=pinned,
+    )
+
+
+def _installed_version(distribution: str) -> str | None:
+    import importlib_metadata
+
+    try:
+        return importlib_metadata.version(distribution)
+    except importlib_metadata.PackageNotFoundError:
+        return None
+
+
+@functools.cache
+def _module_distribution(module: str) -> tuple[str | None, str | None]:
+    """The installed distribution (name, version) that holds the top-level package of `module`, if any."""
+    import importlib_metadata
+
+    top = module.split(".", 1)[0]
+    # Fast path: a distribution named like the package that ships it (rc_fixture_good -> rc-fixture-good).
+    for candidate in dict.fromkeys([top, top.replace("_", "-")]):
+        try:
+            dist = importlib_metadata.distribution(candidate)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+        if _ships(dist, top):
+            return dist.metadata["Name"], dist.version
+    # Otherwise map every installed distribution's files (about a second in a big environment; once a process).
+    names = _packages_distributions().get(top) or []
+    if len(set(names)) != 1:  # not installed (a local module), or shared by several: nothing to pin
+        return None, None
+    version = _installed_version(names[0])
+    return (names[0], version) if version is not None else (None, None)
+
+
+def _ships(dist: Any, top: str) -> bool:
+    if top in (dist.read_text("top_level.txt") or "").split():
+        return True
+    return any(f.parts and f.parts[0] in {top, f"{top}.py"} for f in dist.files or [])
+
+
+@functools.cache
+def _packages_distributions() -> Mapping[str, list[str]]:
+    import importlib_metadata
+
+    return importlib_metadata.packages_distributions()
 
 
 def _parse_entry(

@@ -1,4 +1,4 @@
-"""The `reward-core` command line: list and show."""
+"""The `reward-core` command line: list and show; score through a run's manifest."""
 
 from __future__ import annotations
 
@@ -76,3 +76,64 @@ def test_show_prints_doc_params_range_and_provider(fixture_sites):
 def test_show_unknown_name_is_a_clear_error(fixture_sites, args):
     result = cli(fixture_sites, *args)
     assert result.returncode == 1 and "reward-core list" in result.stderr and "Traceback" not in result.stderr
+
+
+def write_run(tmp_path, use_plugins):
+    """A run's output dir, by hand: its reward_manifest.json and completions.jsonl (as train writes them)."""
+    import reward_core
+
+    use_plugins("good")
+    rewards = reward_core.load_rewards(
+        [{"name": "fixture.len", "weight": 0.5, "params": {"cap": 5}}, {"name": "fixture.contains", "weight": 2.0}]
+    )
+    run = tmp_path / "outputs" / "run"
+    run.mkdir(parents=True)
+    manifest = rewards.write_manifest(run)
+    rows = [("what is 6*7?", "it is 42", "42"), ("and 1+1?", "2, surely", "2")]
+    lines = []
+    for step, (prompt, completion, answer) in enumerate(rows):
+        recorded = {f.__name__: f(prompts=[prompt], completions=[completion])[0] for f in rewards.reward_funcs}
+        lines.append(json.dumps({"step": step, "prompt": prompt, "completion": completion,
+                                 "columns": {"answer": answer}, "rewards": recorded}))
+    (run / "completions.jsonl").write_text("\n".join(lines) + "\n")
+    return run, manifest
+
+
+def test_score_rescores_a_run_through_its_manifest(fixture_sites, use_plugins, tmp_path):
+    run, manifest = write_run(tmp_path, use_plugins)
+    result = cli(fixture_sites, "score", "--config", str(manifest), str(run / "completions.jsonl"),
+                 "--output", str(tmp_path / "scored.jsonl"))
+    assert result.returncode == 0, result.stderr
+    assert "scored 2 completion(s); 0 bad line(s)" in result.stdout
+    assert "fixture.len: 2/2 identical" in result.stdout and "fixture.contains: 2/2 identical" in result.stdout
+    scored = [json.loads(line) for line in (tmp_path / "scored.jsonl").read_text().splitlines()]
+    assert [row["rewards"] for row in scored] == [
+        {"fixture.len": 5.0, "fixture.contains": 1.0}, {"fixture.len": 5.0, "fixture.contains": 0.0}
+    ]
+    assert [row["reward"] for row in scored] == [4.5, 2.5]
+    # --input still works, and without --output only the summary is printed
+    plain = cli(fixture_sites, "score", "--config", str(manifest), "--input", str(run / "completions.jsonl"))
+    assert plain.returncode == 0, plain.stderr
+    assert "(weighted total)" in plain.stdout and not (tmp_path / "outputs" / "run" / "scored.jsonl").exists()
+
+
+def test_score_refuses_a_drifted_manifest_unless_allowed(fixture_sites, use_plugins, tmp_path):
+    run, manifest = write_run(tmp_path, use_plugins)
+    data = json.loads(manifest.read_text())
+    data["rewards"][1]["distribution_version"] = "1.0.0"
+    manifest.write_text(json.dumps(data))
+    args = ("score", "--config", str(manifest), str(run / "completions.jsonl"))
+    refused = cli(fixture_sites, *args)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "reward 'fixture.contains' (fixture.contains.v1) was recorded with rc-fixture-good 1.0.0, but " \
+           "rc-fixture-good 1.2.3 is installed" in refused.stderr
+    assert "pip install 'rc-fixture-good==1.0.0'" in refused.stderr and "--allow-version-drift" in refused.stderr
+    allowed = cli(fixture_sites, *args, "--allow-version-drift")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "RewardVersionDriftWarning" in allowed.stderr and "rc-fixture-good 1.0.0" in allowed.stderr
+    assert "fixture.contains: 2/2 identical" in allowed.stdout
+
+
+def test_train_accepts_allow_version_drift(fixture_sites):
+    result = cli(fixture_sites, "train", "--help")
+    assert result.returncode == 0 and "--allow-version-drift" in result.stdout

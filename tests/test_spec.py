@@ -114,9 +114,14 @@ def test_manifest_records_names_params_weights_and_providers(use_plugins, tmp_pa
         "distribution": "rc-fixture-good",
         "distribution_version": "1.2.3",
     }
-    # the manifest is itself a valid spec that rebuilds the same rewards
-    rebuilt = reward_core.load_rewards(
+    assert manifest["manifest_version"] == 1
+    assert manifest["packages"] == {"rc-fixture-good": "1.2.3"}
+    # the manifest is itself a spec that rebuilds the same rewards (see test_manifest.py)
+    rebuilt = reward_core.load_rewards(path)
+    assert rebuilt.manifest() == manifest
+    # its records also work as hand-written entries, pinned by their resolved name
+    by_hand = reward_core.load_rewards(
         [{k: r[k] for k in ("weight", "params", "log_name", "on_error")} | {"name": r["resolved"]}
          for r in manifest["rewards"]]
     )
-    assert rebuilt.manifest()["rewards"][0]["params"] == record["params"]
+    assert by_hand.manifest()["rewards"][0]["params"] == record["params"]
