@@ -57,6 +57,7 @@ _EXPORTS = {
     "RewardLoadError": "errors",
     "PluginLoadError": "errors",
     "InvalidParamsError": "errors",
+    "RewardDefinitionError": "errors",
     "RewardNameError": "errors",
     "SpecError": "errors",
     "RewardInputError": "errors",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import textwrap
@@ -99,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--directory", default=".", help="where to create it (default: here)")
     p.set_defaults(handler=_cmd_new)
 
+    p = sub.add_parser("serve", help="serve the rewards of a spec over HTTP (TRL, OpenRLHF, veRL, slime clients)")
+    from .serving.cli import add_arguments as add_serve_arguments
+
+    add_serve_arguments(p)
+    p.set_defaults(handler=_cmd_serve)
+
     p = sub.add_parser("train", help="run GRPOTrainer with rewards from a YAML config (default: a tiny local demo)")
     from .train import add_arguments
 
@@ -170,19 +177,20 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     from .plugins import registry
     from .params import describe_params
-    from .reward import BaseReward
+    from .reward import BaseReward, format_score_range, score_bounds
 
     entry = registry().resolve(args.name)
     target = entry.load()
     is_class = isinstance(target, type) and issubclass(target, BaseReward)
     params = describe_params(target.config_class) if is_class else []
-    score_range = getattr(target, "score_range", None)
+    score_range = score_bounds(getattr(target, "score_range", None), entry.versioned_name)
     doc = textwrap.dedent(getattr(target, "__doc__", None) or "").strip()
     if args.json:
         data = entry.as_json() | {
             "doc": doc,
             "params": [p.as_json() for p in params],
-            "score_range": list(score_range) if score_range else None,
+            # JSON has no infinity: an open side is null
+            "score_range": [b if math.isfinite(b) else None for b in score_range] if score_range else None,
         }
         print(json.dumps(data, indent=2))
         return 0
@@ -190,7 +198,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if entry.aliases:
         print(f"aliases: {', '.join(entry.aliases)}")
     print(f"target: {entry.target_path}")
-    print(f"score range: {list(score_range) if score_range else 'not declared'}")
+    print(f"score range: {format_score_range(score_range)}")
     print("params:" if params else "params: none")
     for p in params:
         print(f"  {p.describe()}")
@@ -274,6 +282,12 @@ def _cmd_new(args: argparse.Namespace) -> int:
         return 1
     print(f"created {root}: install it with `pip install -e {root}`, then `reward-core check` its rewards")
     return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .serving.cli import run
+
+    return run(args)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

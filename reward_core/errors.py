@@ -81,6 +81,10 @@ class RewardNameError(RewardCoreError, ValueError):
     """A reward name (or alias) given to `register` is not `<namespace>.<name>[.vN]`."""
 
 
+class RewardDefinitionError(RewardCoreError, TypeError):
+    """A reward class or instance breaks the contract where it is defined (a malformed `score_range`)."""
+
+
 class SpecError(RewardCoreError, ValueError):
     """A reward spec (list, YAML or TOML) is malformed."""
 

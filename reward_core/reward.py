@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .errors import InvalidParamsError, MalformedCompletionError
+from .errors import InvalidParamsError, MalformedCompletionError, RewardDefinitionError
 
-__all__ = ["RewardConfig", "BaseReward", "completion_text", "prompt_text", "is_async_reward"]
+__all__ = ["RewardConfig", "BaseReward", "completion_text", "prompt_text", "is_async_reward", "score_bounds"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -38,12 +39,20 @@ class BaseReward(ABC):
     Class attributes a subclass may set:
       - `config_class`: its `RewardConfig` subclass, whose fields are the reward's parameters.
       - `score_range`: `(low, high)` bounds of the scores it returns with default params, shown by
-        `reward-core show`. When params move the bounds, set `self.score_range` in `__init__`: the
-        conformance kit checks scores against the instance's range.
+        `reward-core show`; `None` or `math.inf` on a side leaves it open (`(0.0, None)`: unbounded above).
+        When params move the bounds, set `self.score_range` in `__init__`: the conformance kit checks scores
+        against the instance's range. It is checked when the class is defined and when the reward is built
+        (`RewardDefinitionError` for anything but two ordered numbers or open sides).
     """
 
     config_class: ClassVar[type[RewardConfig]] = RewardConfig
-    score_range: ClassVar[tuple[float, float] | None] = None
+    score_range: ClassVar[tuple[float | None, float | None] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("score_range")
+        if not hasattr(declared, "__get__"):  # a property computes it per instance: checked when built
+            score_bounds(declared, cls.__qualname__)
 
     def __init__(self, config: RewardConfig | None = None) -> None:
         if config is None:
@@ -92,6 +101,50 @@ class BaseReward(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config!r})"
+
+
+def score_bounds(score_range: Any, reward: str) -> tuple[float, float] | None:
+    """`score_range` as two floats, an open side (`None`) as `-math.inf` / `math.inf`; None when undeclared.
+
+    Raises `RewardDefinitionError` naming `reward` for anything but a pair of numbers (or None / ±inf) with
+    low <= high.
+
+    >>> score_bounds((0, None), "demo.length")
+    (0.0, inf)
+    """
+    if score_range is None:
+        return None
+    problem = None
+    if isinstance(score_range, (str, bytes)) or not hasattr(score_range, "__len__") or len(score_range) != 2:
+        problem = "must be a pair (low, high)"
+    else:
+        bounds = []
+        for side, value, open_value in (("low", score_range[0], -math.inf), ("high", score_range[1], math.inf)):
+            if value is None:
+                value = open_value
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+                problem = f"{side} bound must be a number, None or math.inf, got {value!r}"
+                break
+            bounds.append(float(value))
+        else:
+            if bounds[0] > bounds[1]:
+                problem = f"low {bounds[0]} is above high {bounds[1]}"
+            else:
+                return bounds[0], bounds[1]
+    raise RewardDefinitionError(
+        f"reward {reward!r}: score_range {score_range!r} {problem}. Declare (low, high) with numbers, or None / "
+        "math.inf for an open side, e.g. score_range = (0.0, None) for scores unbounded above."
+    )
+
+
+def format_score_range(bounds: tuple[float, float] | None) -> str:
+    """`[0.0, 1.0]`, `[0.0, +inf)`, or "not declared"."""
+    if bounds is None:
+        return "not declared"
+    low, high = bounds
+    left = "(-inf" if low == -math.inf else f"[{low}"
+    right = "+inf)" if high == math.inf else f"{high}]"
+    return f"{left}, {right}"
 
 
 def is_async_reward(reward: Any) -> bool:

@@ -472,12 +472,14 @@ def _resolve(name: str, params: Mapping[str, Any], log_name: str | None, on_erro
 
 
 def _instantiate(target: Any, params: dict[str, Any], name: str, log_name: str) -> tuple[Any, Any]:
-    from .reward import BaseReward
+    from .reward import BaseReward, score_bounds
 
     if isinstance(target, type) and issubclass(target, BaseReward):
         config = build_config(target.config_class, params, reward=name, name=log_name)
         if _accepts_config(target):
-            return target(config), config
+            reward = target(config)
+            score_bounds(reward.score_range, name)  # the instance's: params may have moved it
+            return reward, config
         if params:
             raise InvalidParamsError(f"reward {name!r}: {target.__name__}() takes no parameters, got {sorted(params)}")
         reward = target()

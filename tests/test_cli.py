@@ -67,7 +67,7 @@ def test_show_prints_doc_params_range_and_provider(fixture_sites):
     out = result.stdout
     assert out.startswith("fixture.length.v1  (rc-fixture-good 1.2.3)")
     assert "cap: int = 100 [>= 1] — Lengths are capped here." in out
-    assert "score range: [0.0, inf]" in out and "Score = min(length, cap) * scale." in out
+    assert "score range: [0.0, +inf)" in out and "Score = min(length, cap) * scale." in out
     data = json.loads(cli(fixture_sites, "show", "fixture.length", "--json").stdout)
     assert [p["name"] for p in data["params"]] == ["cap", "scale", "mode"]
 

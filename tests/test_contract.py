@@ -153,3 +153,80 @@ def test_none_scores_are_allowed():
 
     reward_core.register_reward("test.skips", Skips)
     assert reward_core.get_reward("test.skips")(prompts=["a", "b"], completions=["", "x"]) == [None, 1.0]
+
+
+# -- open score ranges ---------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class _CountConfig(RewardConfig):
+    name: str = "lab.count_words"
+
+
+class _CountWords(BaseReward):
+    """The number of words: unbounded above."""
+
+    config_class = _CountConfig
+    score_range = (0.0, None)
+
+    def __call__(self, prompts, completions, **kwargs):
+        return [float(len(completion_text(c).split())) for c in completions]
+
+
+def test_an_open_score_range_passes_the_conformance_kit_and_show(run_python):
+    reward_core.register_reward("lab.count_words", _CountWords)
+    results = reward_core.testing.check_reward_contract("lab.count_words")
+    assert [problem for _, problem in results if problem] == []
+    # `reward-core show` and `check` in a fresh process, for a reward registered there
+    out = run_python(
+        "import sys, json, math, dataclasses, reward_core\n"
+        "from reward_core import BaseReward, completion_text\n"
+        "class C(BaseReward):\n"
+        "    score_range = (None, math.inf)\n"
+        "    def __call__(self, prompts, completions, **kw):\n"
+        "        return [-1e9 * len(completion_text(c)) for c in completions]\n"
+        "reward_core.register_reward('lab.anything', C)\n"
+        "from reward_core.cli import main\n"
+        "main(['show', 'lab.anything'])\n"
+        "main(['show', 'lab.anything', '--json'])\n"
+        "sys.exit(main(['check', 'lab.anything']))\n"
+    ).stdout
+    assert "score range: (-inf, +inf)" in out
+    assert '"score_range": [\n    null,\n    null\n  ]' in out
+
+
+@pytest.mark.parametrize(
+    "declared, fragment",
+    [
+        ((1.0, 0.0), "low 1.0 is above high 0.0"),
+        (("0", 1), "low bound must be a number"),
+        ((0.0,), "must be a pair"),
+        ((0.0, float("nan")), "high bound must be a number"),
+        ("0..1", "must be a pair"),
+    ],
+)
+def test_a_malformed_score_range_is_a_typed_error_where_the_class_is_defined(declared, fragment):
+    with pytest.raises(reward_core.RewardDefinitionError, match="score_range") as caught:
+
+        class Bad(BaseReward):
+            score_range = declared
+
+            def __call__(self, prompts, completions, **kwargs):
+                return [0.0] * len(completions)
+
+    assert fragment in str(caught.value) and "Bad" in str(caught.value)
+
+
+def test_a_malformed_instance_score_range_is_caught_when_the_reward_is_built():
+    class Moves(BaseReward):
+        config_class = _CountConfig
+
+        def __init__(self, config=None):
+            super().__init__(config)
+            self.score_range = (2.0, 1.0)  # params moved it, wrongly
+
+        def __call__(self, prompts, completions, **kwargs):
+            return [0.0] * len(completions)
+
+    reward_core.register_reward("lab.moves", Moves)
+    with pytest.raises(reward_core.RewardDefinitionError, match="lab.moves"):
+        reward_core.get_reward("lab.moves")

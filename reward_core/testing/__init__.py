@@ -69,7 +69,7 @@ def check_reward_contract(reward: Any, batch: dict[str, Any] | None = None) -> l
     """Run every check; returns `(check, problem or None)` pairs. `reward` is a name or a resolved reward."""
     from .. import get_reward
     from ..guard import GuardedReward
-    from ..reward import is_async_reward
+    from ..reward import format_score_range, is_async_reward, score_bounds
 
     guarded = get_reward(reward) if isinstance(reward, str) else reward
     raw = guarded.reward if isinstance(guarded, GuardedReward) else guarded
@@ -138,13 +138,14 @@ def check_reward_contract(reward: Any, batch: dict[str, Any] | None = None) -> l
         return None
 
     def within_score_range() -> str | None:
-        bounds = getattr(raw, "score_range", None)  # the instance's: params may move the bounds
+        # the instance's range (params may move it); an open side is unbounded
+        bounds = score_bounds(getattr(raw, "score_range", None), getattr(guarded, "__name__", "reward"))
         if bounds is None:
             return None
         low, high = bounds
         outside = [(i, s) for i, s in enumerate(scores) if s is not None and not low <= s <= high]
         if outside:
-            return f"scores {outside} (row, score) fall outside the declared score_range {tuple(bounds)}"
+            return f"scores {outside} (row, score) fall outside the declared score_range {format_score_range(bounds)}"
         return None
 
     def unique_log_name() -> str | None:
