@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) $(CONSTR
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c $(CONSTRAINTS) setuptools wheel torch==2.13.0
-	$(PIP) install -q -c $(CONSTRAINTS) --no-build-isolation -e '.[trl,yaml,test]' $(foreach p,$(PLUGINS),-e $(p))
+	$(PIP) install -q -c $(CONSTRAINTS) --no-build-isolation -e '.[trl,yaml,test,serve,ray]' $(foreach p,$(PLUGINS),-e $(p))
 	touch $@
 
 # The main job: a few real GRPOTrainer steps on a tiny local model, rewards by name from reward_core/configs/demo.yaml.

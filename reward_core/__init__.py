@@ -37,6 +37,8 @@ _EXPORTS = {
     "RewardEntry": "registry",
     "run_coroutine": "_sync",
     "cpus_per_rank": "runtime",
+    # serving (starlette/uvicorn/aiohttp load only when a server or a remote call needs them)
+    "remote_rewards": "serving.client",
     "local_world_size": "runtime",
     # plugins
     "hookimpl": "hookspecs",
@@ -124,5 +126,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
     from ._sync import run_coroutine
     from .registry import RewardEntry
     from .runtime import cpus_per_rank, local_world_size
+    from .serving.client import remote_rewards
     from .reward import BaseReward, RewardConfig, completion_text, is_async_reward, prompt_text
     from .spec import LoadedRewards, ResolvedReward, get_reward, load_rewards

@@ -1,0 +1,60 @@
+"""`reward-core serve`: its arguments and how they map onto `server.serve` / `ray_serve.run`."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", "-c", required=True, metavar="SPEC",
+                   help="the rewards: a YAML/TOML/JSON spec or a run's reward_manifest.json")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; any other address needs a token)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--token-env", metavar="VAR",
+                   help="environment variable holding the bearer token clients must send (needed off 127.0.0.1)")
+    p.add_argument("--token-file", metavar="FILE",
+                   help="file whose first line is the bearer token clients must send (or $REWARD_CORE_SERVE_TOKEN)")
+    p.add_argument("--allow-unauthenticated", action="store_true",
+                   help="serve a non-loopback address without a token (only on a network you trust)")
+    p.add_argument("--max-batch", type=int, default=None, metavar="N", help="most completions per request (8192)")
+    p.add_argument("--max-body-mb", type=float, default=None, metavar="MB", help="largest request body (64 MB)")
+    p.add_argument("--label-column", default="answer",
+                   help="column that OpenRLHF labels / slime label / veRL ground truth fill (default: answer)")
+    p.add_argument("--fallback", type=float, default=0.0,
+                   help="score sent to OpenRLHF and slime for a row no reward could score (they take no null)")
+    p.add_argument("--drain-timeout", type=float, default=600.0, metavar="S",
+                   help="on SIGTERM, seconds to let in-flight batches finish (default 600)")
+    p.add_argument("--log-level", default="warning", help="uvicorn's log level")
+    p.add_argument("--ray", action="store_true", help="run as a Ray Serve deployment (pip install 'reward-core[ray]')")
+    p.add_argument("--replicas", type=int, default=1, help="with --ray: replicas of the deployment")
+    p.add_argument("--ray-address", default=None, help="with --ray: the cluster to join (default: start a local one)")
+    p.add_argument("--allow-version-drift", action="store_true",
+                   help="when --config is a manifest, load installed versions that differ from the recorded ones")
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+
+    from ..spec import ENV_ALLOW_VERSION_DRIFT
+    from .server import check_bind, read_token
+
+    if args.allow_version_drift:
+        os.environ[ENV_ALLOW_VERSION_DRIFT] = "1"
+    token = read_token(args.token_file, args.token_env)
+    max_body = int(args.max_body_mb * 1024 * 1024) if args.max_body_mb else None
+    if args.ray:
+        from .ray_serve import run as run_ray
+
+        check_bind(args.host, token, args.allow_unauthenticated)
+        return run_ray(args.config, replicas=args.replicas, host=args.host, port=args.port, token=token,
+                       max_batch=args.max_batch, max_body=max_body, label_column=args.label_column,
+                       fallback=args.fallback, address=args.ray_address)
+    from .server import serve
+
+    return serve(args.config, host=args.host, port=args.port, token=token,
+                 allow_unauthenticated=args.allow_unauthenticated, max_batch=args.max_batch, max_body=max_body,
+                 label_column=args.label_column, fallback=args.fallback, drain_timeout=args.drain_timeout,
+                 log_level=args.log_level)

@@ -1,0 +1,93 @@
+"""OpenRLHF: the `/get_reward` shapes, and a `reward_func` file for `--remote_rm_url /path/to/openrlhf.py`.
+
+Shapes read from OpenRLHF's sources (openrlhf/cli/serve_rm.py, openrlhf/utils/remote_rm_utils.py, and the
+`reward_func` example of its README): the trainer POSTs `{"query": [...], "prompts": [...], "labels": [...]}`
+(`query` is prompt + response as the model saw it) and reads `"rewards"` from the JSON answer (newer
+versions also `"scores"` and `"extra_logs"`); a file passed as `--remote_rm_url` is imported by path and its
+`reward_func(queries, prompts, labels)` returns `{"rewards", "scores", "extra_logs"}`.
+
+This module is imported by path by OpenRLHF: it only needs reward-core installed. Set `REWARD_CORE_URL` (and
+`REWARD_CORE_TOKEN`) to score through a reward server, or `REWARD_CORE_SPEC` to score in-process.
+`REWARD_CORE_LABEL_COLUMN` (default `answer`) names the column the labels fill.
+"""
+
+from __future__ import annotations
+
+# Absolute imports only: OpenRLHF and veRL import this file by its path, outside the package.
+
+import os
+from typing import Any
+
+__all__ = ["reward_func", "parse_request", "build_response", "split_query"]
+
+#: OpenRLHF's reward tensors take no None: a row no reward could score gets this (`REWARD_CORE_FALLBACK`).
+DEFAULT_FALLBACK = 0.0
+
+
+def split_query(query: str, prompt: Any) -> str:
+    """The response part of an OpenRLHF query (prompt + response); the whole query when the prompt is not its head."""
+    if isinstance(prompt, str) and prompt and query.startswith(prompt):
+        return query[len(prompt):]
+    return query
+
+
+def parse_request(body: Any, label_column: str = "answer") -> tuple[list | None, list, dict[str, Any]]:
+    """`(prompts, completions, columns)` from an OpenRLHF `/get_reward` body; `BadRequestError` when malformed."""
+    from reward_core.serving.errors import BadRequestError
+
+    if not isinstance(body, dict) or not isinstance(body.get("query"), list):
+        raise BadRequestError("OpenRLHF /get_reward takes {'query': [prompt + response, ...], 'prompts': [...], "
+                              "'labels': [...]} (prompts and labels optional)")
+    queries = body["query"]
+    if not all(isinstance(q, str) for q in queries):
+        raise BadRequestError("every 'query' must be a string (prompt + response)")
+    prompts = body.get("prompts")
+    if prompts is not None and (not isinstance(prompts, list) or len(prompts) != len(queries)):
+        raise BadRequestError(f"'prompts' must be a list with one prompt per query ({len(queries)})")
+    completions = [split_query(q, prompts[i] if prompts else None) for i, q in enumerate(queries)]
+    columns: dict[str, Any] = {}
+    labels = body.get("labels")
+    if labels is not None:
+        if not isinstance(labels, list) or len(labels) != len(queries):
+            raise BadRequestError(f"'labels' must be a list with one label per query ({len(queries)})")
+        columns[label_column] = labels
+    return prompts, completions, columns
+
+
+def build_response(result: dict[str, Any], fallback: float = DEFAULT_FALLBACK) -> dict[str, Any]:
+    """OpenRLHF's answer from a scored batch: `rewards` and `scores` (the weighted total), `extra_logs` per reward."""
+    from reward_core.serving.service import finite_or
+
+    total = [finite_or(v, fallback) for v in result["reward"]]
+    extra_logs: dict[str, Any] = {}
+    for name, scores in result["rewards"].items():
+        extra_logs[name] = [finite_or(v, fallback) for v in scores]
+    extra_logs["none_rows"] = [float(v is None) for v in result["reward"]]
+    return {"rewards": total, "scores": total, "extra_logs": extra_logs}
+
+
+def reward_func(queries: list, prompts: list, labels: list | None = None, **kwargs: Any) -> dict[str, Any]:
+    """OpenRLHF's custom reward function: scores `queries` with the served (or in-process) rewards.
+
+    Returns `{"rewards", "scores", "extra_logs"}`; tensors when torch is importable (OpenRLHF's trainer always
+    has it), lists otherwise.
+    """
+    from reward_core.serving._backend import backend_from_env
+
+    backend = backend_from_env()
+    label_column = os.environ.get("REWARD_CORE_LABEL_COLUMN", "answer")
+    body = {"query": list(queries), "prompts": list(prompts) if prompts is not None else None,
+            "labels": list(labels) if labels is not None else None}
+    prompt_list, completions, columns = parse_request(body, label_column)
+    result = backend.score(prompt_list, completions, columns)
+    fallback = float(os.environ.get("REWARD_CORE_FALLBACK", DEFAULT_FALLBACK))
+    answer = build_response(result, fallback)
+    try:
+        import torch
+    except ImportError:
+        return answer
+    return {
+        "rewards": torch.tensor(answer["rewards"], dtype=torch.float32),
+        "scores": torch.tensor(answer["scores"], dtype=torch.float32),
+        "extra_logs": {k: torch.tensor(v, dtype=torch.float32) for k, v in answer["extra_logs"].items()},
+    }

@@ -1,0 +1,62 @@
+"""`reward-core serve --ray`: the same endpoints as a Ray Serve deployment with replicas.
+
+Each replica builds its own `RewardService` (one instance of each reward per replica), so a judge's
+`max_concurrency` bounds each replica: N replicas send up to N × max_concurrency judge requests.
+Ray's HTTP proxy spreads requests over the replicas; the token, the size limits and the errors are the
+ones of `app.Endpoints`, which every replica runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["deployment", "run"]
+
+
+def deployment(spec: Any, *, replicas: int = 1, num_cpus: float = 1.0, **options: Any) -> Any:
+    """A bound Ray Serve application serving `spec` with `replicas` replicas (options as `app.Endpoints`)."""
+    try:
+        from ray import serve
+    except ImportError:
+        from .errors import ServeConfigError
+
+        raise ServeConfigError("reward-core serve --ray needs Ray Serve: pip install 'reward-core[ray]'") from None
+
+    @serve.deployment(num_replicas=replicas, ray_actor_options={"num_cpus": num_cpus})
+    class RewardServer:
+        def __init__(self, spec: Any, options: dict[str, Any]) -> None:
+            from .app import Endpoints
+            from .service import DEFAULT_MAX_BATCH, RewardService
+
+            service = RewardService(spec, max_batch=options.pop("max_batch", None) or DEFAULT_MAX_BATCH)
+            self.endpoints = Endpoints(service, **options)
+
+        async def __call__(self, request: Any) -> Any:
+            return await self.endpoints.dispatch(request)
+
+    return RewardServer.bind(spec, {k: v for k, v in options.items() if v is not None})
+
+
+def run(spec: Any, *, replicas: int = 1, host: str = "127.0.0.1", port: int = 8000, address: str | None = None,
+        num_cpus: float = 1.0, block: bool = True, **options: Any) -> int:
+    """Start (or join) Ray, deploy `spec` on `host:port`, and serve until interrupted (when `block`)."""
+    import time
+
+    import ray
+    from ray import serve
+
+    ray.init(address=address, ignore_reinit_error=True)
+    serve.start(http_options={"host": host, "port": port})
+    serve.run(deployment(spec, replicas=replicas, num_cpus=num_cpus, **options), name="reward-core",
+              route_prefix="/")
+    print(f"reward-core serve: Ray Serve, {replicas} replica(s) on http://{host}:{port}", flush=True)
+    if not block:
+        return 0
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        serve.shutdown()
+    return 0
