@@ -49,6 +49,10 @@ LIMITS = dict(max_chars=1000, max_depth=30, max_exponent=100_000, max_factorial=
         ("no mathematics here", None, "none"),
         # cut at the length limit mid-sentence: the sentence before is reasoning still going on
         ("Let me compute 3 + 4 = 7. Then we multiply by", None, "none"),
+        # a final sentence without mathematics that is no closing remark: what came before was reasoning
+        ("Let's check: 2 + 3 = 5. Therefore we need to find x first.", None, "none"),
+        ("So x = 4. I am not sure though.", None, "none"),
+        ("So x = 4. Hope this helps!", "So x = 4", "last_sentence"),
     ],
 )
 def test_extraction_rules(completion, answer, rule):
@@ -62,7 +66,6 @@ def test_extraction_rules(completion, answer, rule):
         ("It is 3 or 4.", "hedge ('or')"),
         ("Answer: maybe 4", "hedge ('maybe')"),
         ("The answer is not 5.", "negated answer"),
-        ("So x = 4. I am not sure though.", "hedge after the answer"),
         ("\\boxed{1}" * (MAX_BOXES + 1), "too many boxes"),
     ],
 )

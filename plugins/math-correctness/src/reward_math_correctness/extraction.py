@@ -79,6 +79,12 @@ _MATH_WORDS = frozenset(
     "sqrt frac pmatrix bmatrix matrix array".split()
 )
 _HAS_MATH = re.compile(r"[0-9$]|\\[(\[]|\\[A-Za-z]+")
+_CLOSING_REMARK = re.compile(
+    r"(?:i\s+)?hope\s+(?:it|this|that)\s+(?:is\s+(?:correct|right|helpful|clear)|helps)|let\s+me\s+know\b.{0,80}"
+    r"|good\s+luck|thanks?(?:\s+you)?(?:\s+for\b.{0,60})?|that'?s\s+(?:it|all)|done|q\.?e\.?d|the\s+end|[∎□■]",
+    re.IGNORECASE,
+)
+_WORDLIKE = re.compile(r"\w")
 _FINISHED = frozenset(".!?)]}>\"'”’:;…。！？")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])(?!\d)\s+|\n\s*")
 _DISPLAY_DELIMITER = re.compile(r"\\\[|\\\]|\$\$")
@@ -284,25 +290,20 @@ def _answer_line(final: str, max_chars: int) -> Extraction | None:
 
 
 def _last_sentence(final: str, max_chars: int) -> Extraction | None:
-    """The last sentence that holds mathematics. Closing remarks after it ("I hope it is correct.") are
-    skipped; an unfinished one (a completion cut at its length limit mid-sentence) means no answer, since the
-    sentence before it is reasoning that was still going on."""
+    """The final sentence, when it holds mathematics. Closing remarks after it ("I hope it is correct.",
+    "Hope this helps!") are skipped; any other sentence without mathematics, or one left unfinished (a
+    completion cut at its length limit), means no answer: what came before it is reasoning, not an answer."""
     tail = _join_display_math(final[-TAIL_CHARS:])
     sentences = [s.strip() for s in _SENTENCE_END.split(tail) if s.strip()]
-    after: list[str] = []
     for sentence in reversed(sentences):
         finished = sentence.rstrip("*_ ")[-1:] in _FINISHED
         sentence = _strip_markdown(sentence).rstrip(".").strip()
         if _HAS_MATH.search(sentence):
-            closing = " ".join(reversed(after))
-            if closing and _STRONG_HEDGE.search(closing):
-                return Extraction(sentence[-max_chars:], "last_sentence", "sentence", "hedge after the answer")
             if is_bare_answer(sentence) and "$" not in sentence:
                 return _checked(sentence[-max_chars:], "last_sentence", "answer")
             return _checked(sentence[-max_chars:], "last_sentence", "sentence")
-        if not finished:
-            return None
-        after.append(sentence)
+        if not (_CLOSING_REMARK.fullmatch(sentence.rstrip(".!?… ")) or not _WORDLIKE.search(sentence)) or not finished:
+            return None  # the final sentence has no mathematics and closes nothing: no final answer
     return None
 
 
