@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from .text import ungroup_number
+from .verdict import Verdict
 
 _CACHE_LIMIT = 4096
 _gold_cache: dict[str, Any] = {}
@@ -246,10 +247,10 @@ def _value_part(stated: str) -> str:
     return parts[-1][0] if len(parts) > 1 and parts[-1][0].strip() else stated
 
 
-def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[str, float | None, str | None]:
+def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verdict, float | None, str | None]:
     """The verdict for one (gold, answer) pair: `(verdict, relative error, the answer as math-verify read it)`.
 
-    Verdicts: correct / wrong / gold_unparsable. `mode` is the extraction's: `"answer"` (the text is the
+    `mode` is the extraction's: `"answer"` (the text is the
     answer) or `"sentence"` (math-verify takes the sentence's last expression). `answer=None` only checks that
     the gold parses (for rows without an answer or with a rejected one).
     """
@@ -257,12 +258,12 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[str,
 
     gold_parsed = parse_gold(gold)
     if not gold_parsed:
-        return "gold_unparsable", None, None
+        return Verdict.GOLD_UNPARSABLE, None, None
     if answer is None:
-        return "gold_ok", None, None
+        return Verdict.GOLD_OK, None, None
     pred_parsed = _parse(answer, mode=mode)
     if not pred_parsed:
-        return "wrong", None, None
+        return Verdict.WRONG, None, None
     read = pred_parsed[-1] if isinstance(pred_parsed[-1], str) else answer
     stated = answer
     if mode == "sentence":
@@ -276,7 +277,7 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[str,
             if whole:
                 pred_parsed, read = whole, closing
     if unsolved_operator(gold, _value_part(stated)):
-        return "wrong", None, read
+        return Verdict.WRONG, None, read
     equal = verify(
         gold_parsed,
         pred_parsed,
@@ -295,16 +296,16 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[str,
     g, p = _scalar(gold_parsed), _scalar(pred_parsed)
     rel = _relative_error(g, p) if g is not None and p is not None else None
     if not equal:
-        return "wrong", rel, read
+        return Verdict.WRONG, rel, read
     if false_relation(stated):
-        return "wrong", None, read
+        return Verdict.WRONG, None, read
     if rel is not None and rel > 1e-12 and not re.search(r"\d\.\d", gold):
         # math-verify compares numbers after rounding: it equates 1/2004! with 1/2006! and 1.414214 with
         # sqrt(2). Exact golds need exact answers; decimals pass only when the caller opted in.
         approximate = re.search(r"\d\.\d", stated) is not None
         if not (approximate and options.get("accept_decimal_approximations", False)):
-            return "wrong", rel, read
-    return "correct", rel, read
+            return Verdict.WRONG, rel, read
+    return Verdict.CORRECT, rel, read
 
 
 def _set_memory_cap(megabytes: int) -> None:
@@ -358,11 +359,11 @@ def main(argv: list[str]) -> None:
             result = judge(gold, answer, mode, options)
         except MemoryError:
             _gold_cache.clear()
-            result = ("resource", None, None)
+            result = (Verdict.RESOURCE, None, None)
         except RecursionError:
-            result = ("resource", None, None)
+            result = (Verdict.RESOURCE, None, None)
         except Exception as exc:  # a sympy/latex2sympy bug on one input must not take the worker down
-            result = ("error", None, None)
+            result = (Verdict.ERROR, None, None)
             del exc
         try:
             outbox.send((task_id, result))

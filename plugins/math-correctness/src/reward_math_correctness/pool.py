@@ -20,10 +20,12 @@ from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from .verdict import Verdict
+
 __all__ = ["VerifierPool", "TIMEOUT", "CRASHED"]
 
-TIMEOUT = ("timeout", None, None)
-CRASHED = ("crashed", None, None)
+TIMEOUT = (Verdict.TIMEOUT, None, None)
+CRASHED = (Verdict.CRASHED, None, None)
 _STARTUP_SECONDS = 120.0  # importing sympy on a loaded machine; only a broken install takes this long
 
 

@@ -13,6 +13,7 @@ from reward_core.errors import MalformedCompletionError, RewardInputError
 from . import text as _text
 from .extraction import POLICIES, Extraction, extract
 from .restatement import restates_problem
+from .verdict import FAILED_TO_FINISH, Verdict
 
 __all__ = ["AnswerCorrectnessConfig", "AnswerCorrectnessReward"]
 
@@ -94,7 +95,9 @@ class AnswerCorrectnessReward(BaseReward):
     def _init_runtime(self) -> None:
         self._pool = None
         self._pool_lock = threading.Lock()
-        self._verdicts: OrderedDict[tuple[str, str | None, str], tuple[str, float | None, str | None]] = OrderedDict()
+        self._verdicts: OrderedDict[tuple[str, str | None, str], tuple[Verdict, float | None, str | None]] = (
+            OrderedDict()
+        )
         self._options = {
             "float_rounding": 6,
             "accept_decimal_approximations": self.config.accept_decimal_approximations,
@@ -144,12 +147,12 @@ class AnswerCorrectnessReward(BaseReward):
         counts = {"gold_unparsable": 0, "timeouts": 0, "rejected": 0, "no_answer": 0, "unanchored": 0}
         scores: list[float | None] = []
         for row, ((verdict, rel, read), reading) in enumerate(zip(verdicts, readings)):
-            if verdict == "correct" and read is not None and prompts is not None and row < len(prompts):
+            if verdict == Verdict.CORRECT and read is not None and prompts is not None and row < len(prompts):
                 key = id(prompts[row])
                 if key not in prompt_texts:
                     prompt_texts[key] = _prompt(prompts[row])
                 if restates_problem(read, prompt_texts[key], gold_texts[row] or ""):
-                    verdict, rel = "rejected", None
+                    verdict, rel = Verdict.REJECTED, None
             if reading.answer is not None and reading.rule in ("whole", "answer_line", "last_sentence"):
                 counts["unanchored"] += 1
             scores.append(self._score(verdict, rel, reading, counts))
@@ -157,20 +160,20 @@ class AnswerCorrectnessReward(BaseReward):
             self.report_metric(kwargs, metric, value)
         return scores
 
-    def _score(self, verdict: str, rel: float | None, reading: Extraction, counts: dict[str, int]) -> float | None:
+    def _score(self, verdict: Verdict, rel: float | None, reading: Extraction, counts: dict[str, int]) -> float | None:
         cfg = self.config
-        if verdict == "gold_unparsable":
+        if verdict == Verdict.GOLD_UNPARSABLE:
             counts["gold_unparsable"] += 1
             return None
-        if verdict == "correct":
+        if verdict == Verdict.CORRECT:
             return cfg.correct_score
         if reading.answer is None and reading.refusal is None:
             counts["no_answer"] += 1
             return cfg.no_answer_score
-        if verdict in ("timeout", "crashed", "resource"):
+        if verdict in FAILED_TO_FINISH:
             counts["timeouts"] += 1
             return None if cfg.timeout_score == "none" else cfg.wrong_score
-        if verdict == "rejected":
+        if verdict == Verdict.REJECTED:
             counts["rejected"] += 1
         if rel is not None and cfg.partial_credit:
             for tolerance, credit in sorted(cfg.partial_credit):
@@ -181,16 +184,15 @@ class AnswerCorrectnessReward(BaseReward):
     # -- the equivalence path --------------------------------------------------------------------------------
     def verdicts(
         self, golds: list[str | None], readings: list[Extraction]
-    ) -> list[tuple[str, float | None, str | None]]:
-        """`(verdict, relative error, the answer as read)` per (gold, extraction); verdicts: correct, wrong,
-        rejected, gold_unparsable, timeout, crashed, resource (a worker hit its memory cap)."""
+    ) -> list[tuple[Verdict, float | None, str | None]]:
+        """`(verdict, relative error, the answer as read)` per (gold, extraction)."""
         cfg = self.config
-        out: list[tuple[str, float | None, str | None] | None] = [None] * len(golds)
+        out: list[tuple[Verdict, float | None, str | None] | None] = [None] * len(golds)
         fast_golds: dict[str, Any] = {}  # parsed once per batch
         todo: dict[tuple[str, str | None, str], list[int]] = {}
         for i, (gold, reading) in enumerate(zip(golds, readings)):
             if gold is None:
-                out[i] = ("gold_unparsable", None, None)
+                out[i] = (Verdict.GOLD_UNPARSABLE, None, None)
                 continue
             if gold not in fast_golds:
                 fast_golds[gold] = _text.fast_number(gold)
@@ -209,7 +211,7 @@ class AnswerCorrectnessReward(BaseReward):
                     is not None
                 )
             if refused or answer is None:
-                out[i] = ("rejected" if refused else "wrong", None, None)
+                out[i] = (Verdict.REJECTED if refused else Verdict.WRONG, None, None)
                 if g is None:
                     todo.setdefault((gold, None, "answer"), []).append(i)  # still find out whether the gold parses
                 continue
@@ -217,9 +219,9 @@ class AnswerCorrectnessReward(BaseReward):
                 p = _text.fast_number(answer)
                 if p is not None:
                     if _text.numbers_equal(g, p):
-                        out[i] = ("correct", None, answer)
+                        out[i] = (Verdict.CORRECT, None, answer)
                     else:
-                        out[i] = ("wrong", abs(float(g[0] - p[0]) / float(g[0])) if g[0] else None, answer)
+                        out[i] = (Verdict.WRONG, abs(float(g[0] - p[0]) / float(g[0])) if g[0] else None, answer)
                     continue
             cached = self._verdicts.get((gold, answer, mode))
             if cached is not None:
@@ -233,16 +235,16 @@ class AnswerCorrectnessReward(BaseReward):
             )
             for key, result in zip(keys, results):
                 verdict = tuple(result)
-                if verdict[0] in ("gold_ok", "error"):
-                    verdict = ("wrong", None, None)  # the gold parses; or math-verify could not read the answer
-                if verdict[0] not in ("timeout", "crashed"):  # load-dependent: never cache
+                if verdict[0] in (Verdict.GOLD_OK, Verdict.ERROR):
+                    verdict = (Verdict.WRONG, None, None)  # the gold parses; or math-verify could not read the answer
+                if verdict[0] not in (Verdict.TIMEOUT, Verdict.CRASHED):  # load-dependent: never cache
                     self._remember(key, verdict)
                 for i in todo[key]:
-                    if verdict[0] == "gold_unparsable" or out[i] is None:
+                    if verdict[0] == Verdict.GOLD_UNPARSABLE or out[i] is None:
                         out[i] = verdict
         return out  # type: ignore[return-value]
 
-    def _remember(self, key: tuple[str, str | None, str], verdict: tuple[str, float | None, str | None]) -> None:
+    def _remember(self, key: tuple[str, str | None, str], verdict: tuple[Verdict, float | None, str | None]) -> None:
         self._verdicts[key] = verdict
         if len(self._verdicts) > _VERDICT_CACHE_SIZE:
             self._verdicts.popitem(last=False)
