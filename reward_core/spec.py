@@ -90,6 +90,9 @@ class LoadedRewards:
     """
 
     rewards: tuple[ResolvedReward, ...]
+    #: Where the rewards are scored when not in this process: an object whose `manifest()` answers the
+    #: manifest (the client of a `reward-core serve`, see `reward_core.remote_rewards`); None: in-process.
+    source: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def reward_funcs(self) -> list[GuardedReward]:
@@ -113,6 +116,8 @@ class LoadedRewards:
         record's pinned `resolved` name, its full `params`, `weight`, `log_name` and `on_error`, and it checks
         that every providing distribution (`packages`) is installed at the recorded version.
         """
+        if self.source is not None:  # served: the server's manifest, what it really scores with
+            return self.source.manifest()
         from . import __version__
 
         records = [r.as_json() for r in self.rewards]

@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 import asyncio
+import http.server
 import importlib.util
 import inspect
 import json
+import math
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import threading
 import urllib.error
 import urllib.request
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -108,18 +112,23 @@ def test_native_score_and_description_endpoints(math_server):
     assert call(math_server, "/healthz") == (200, {"status": "ok", "rewards": 2})
     status, described = call(math_server, "/v1/rewards")
     assert status == 200
-    assert [(r["log_name"], r["weight"], r["async"]) for r in described["rewards"]] == [
-        ("math.answer_correctness", 1.0, False), ("math.reasoning_tags", 0.5, False)]
+    # the spec's manifest: names, pinned versions, params, weights and the providing distributions
+    assert [(r["name"], r["log_name"], r["weight"]) for r in described["rewards"]] == [
+        ("math.answer_correctness", "math.answer_correctness", 1.0), ("math.reasoning_tags", "math.reasoning_tags", 0.5)]
+    tags = described["rewards"][1]
+    assert tags["params"]["reasoning_tag"] == "think" and tags["resolved"].startswith("math.reasoning_tags")
+    assert tags["distribution"] == "reward-core-math-format" and tags["distribution_version"]
+    assert described["packages"]["reward-core-math-correctness"] and described["reward_core_version"]
+    assert described["scoring"]["math.answer_correctness"]["async"] is False
     status, result = call(math_server, "/v1/score", BATCH)
     assert status == 200
     assert result["rewards"]["math.answer_correctness"] == [1.0, 0.0]
     tags = result["rewards"]["math.reasoning_tags"]
     assert result["reward"] == [1.0 + 0.5 * tags[0], 0.0 + 0.5 * tags[1]]
     assert any(k.startswith("math.answer_correctness/") for k in result["metrics"])
-    # the manifest rebuilds exactly these rewards
-    status, manifest = call(math_server, "/v1/manifest")
-    assert status == 200 and reward_core.load_rewards(manifest).log_names == [
-        "math.answer_correctness", "math.reasoning_tags"]
+    # the manifest rebuilds exactly these rewards; /v1/manifest is an alias
+    assert call(math_server, "/v1/manifest") == (200, described)
+    assert reward_core.load_rewards(described).log_names == ["math.answer_correctness", "math.reasoning_tags"]
     # conversational completions work as in TRL
     chat = {**BATCH, "completions": [[{"role": "assistant", "content": c}] for c in BATCH["completions"]]}
     assert call(math_server, "/v1/score", chat)[1]["rewards"] == result["rewards"]
@@ -183,9 +192,15 @@ def test_token_is_required_and_public_binds_need_one(tmp_path):
         assert call(url, "/v1/score", {"completions": ["ab"]}, token="s3cret-token") == (
             200, {"rewards": {"serving_rewards:length": [2.0]}, "reward": [2.0],
                   "weights": {"serving_rewards:length": 1.0}, "metrics": {}})
-        with pytest.raises(reward_core.RewardCoreError, match="401"):
-            reward_core.remote_rewards(url, token="wrong")
-        assert reward_core.remote_rewards(url, token="s3cret-token").log_names == ["serving_rewards:length"]
+        os.environ["RC_TEST_WRONG"], os.environ["RC_TEST_RIGHT"] = "wrong", "s3cret-token"
+        try:
+            with pytest.raises(reward_core.RewardCoreError, match="401"):
+                reward_core.remote_rewards(url, token_env="RC_TEST_WRONG")
+            with pytest.raises(reward_core.RewardCoreError, match="RC_TEST_UNSET is not set"):
+                reward_core.remote_rewards(url, token_env="RC_TEST_UNSET")
+            assert reward_core.remote_rewards(url, "RC_TEST_RIGHT").log_names == ["serving_rewards:length"]
+        finally:
+            del os.environ["RC_TEST_WRONG"], os.environ["RC_TEST_RIGHT"]
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(["serving_rewards:length"]))
     refused = subprocess.run([sys.executable, "-m", "reward_core.cli", "serve", "--config", str(spec), "--host",
@@ -294,27 +309,41 @@ def test_verl_compute_score_in_process_without_a_server(tmp_path, monkeypatch):
     assert verl.compute_score("gsm8k", "\\boxed{7}", "7", spec=str(spec), return_dict=False) == 1.0
 
 
-def test_remote_rewards_scores_with_one_request_per_batch_and_none_when_the_server_dies(tmp_path):
+def test_remote_rewards_is_a_picklable_loaded_rewards_and_rows_are_none_when_the_server_dies(tmp_path):
     spec = [{"name": "serving_rewards:length", "log_name": "len"},
             {"name": "serving_rewards:gated", "log_name": "gated", "weight": 0.5}]
     with server(tmp_path, spec) as (url, process):
-        rewards = reward_core.remote_rewards(url, retries=1, backoff=0.01)
-        assert rewards.log_names == ["len", "gated"] and rewards.reward_weights == [1.0, 0.5]
-        assert all(reward_core.is_async_reward(f) for f in rewards.reward_funcs)
+        served = reward_core.remote_rewards(url, retries=1, backoff=0.01)
+        assert isinstance(served, reward_core.LoadedRewards)
+        assert served.log_names == ["len", "gated"] and served.reward_weights == [1.0, 0.5]
+        assert [r.name for r in served] == ["serving_rewards:length", "serving_rewards:gated"]
+        assert served.manifest()["rewards"][1]["log_name"] == "gated"  # asked of the server
         (tmp_path / "gate").touch()
 
-        async def step(completions):
+        async def step(rewards, completions):
             return await asyncio.gather(*(f(prompts=["p"] * len(completions), completions=completions,
                                             completion_ids=[[1, 2]] * len(completions), trainer_state=object())
                                           for f in rewards.reward_funcs))
 
-        assert asyncio.run(step(["abc", "de"])) == [[3.0, 2.0], [1.0, 1.0]]
-        assert call(url, "/v1/stats")[1]["batches"] == 1  # both functions shared one request
+        assert asyncio.run(step(served, ["abc", "de"])) == [[3.0, 2.0], [1.0, 1.0]]
+        # an unpickled copy (a new process's view: no session, no token, no pending batch) works on its own loop
+        rewards = pickle.loads(pickle.dumps(served))
+        assert isinstance(rewards, reward_core.LoadedRewards) and rewards.log_names == ["len", "gated"]
+        assert all(reward_core.is_async_reward(f) for f in rewards.reward_funcs)
+        before = call(url, "/v1/stats")[1]["batches"]
+        assert asyncio.run(step(rewards, ["abcd"])) == [[4.0], [1.0]]
+        assert call(url, "/v1/stats")[1]["batches"] == before + 1  # both functions shared one request
+
+        # veRL's module through the same server: a failed batch keeps the keys of a scored one
+        verl = _load_by_path("custom_module_dying", SERVING / "verl.py")
+        scored = verl.compute_score("d", "abc", "x", url=url)
+        assert set(scored) == {"score", "len", "gated", "none_rows"} and scored["none_rows"] == 0.0
+
         (tmp_path / "gate").unlink()
         (tmp_path / "started").unlink()
 
         async def killed_mid_batch():
-            task = asyncio.ensure_future(step(["abc", "de", "f"]))
+            task = asyncio.ensure_future(step(rewards, ["abc", "de", "f"]))
             while not (tmp_path / "started").exists():
                 await asyncio.sleep(0.01)
             process.kill()  # the server dies with the batch in flight
@@ -322,29 +351,122 @@ def test_remote_rewards_scores_with_one_request_per_batch_and_none_when_the_serv
 
         with pytest.warns(reward_core.RewardRowWarning, match="3 row"):
             assert asyncio.run(killed_mid_batch()) == [[None, None, None], [None, None, None]]
+        process.wait(30)
+        with pytest.warns(reward_core.RewardRowWarning, match="scored None"):
+            failed = verl.compute_score_batch(["d"], ["abc"], ["x"], url=url, fallback=-1.0)
+        assert failed == [{"score": -1.0, "len": -1.0, "gated": -1.0, "none_rows": 1.0}]
+        assert set(failed[0]) == set(scored)
 
 
-def test_grpo_trainer_scores_through_remote_rewards(tmp_path):
-    """A real GRPOTrainer step (tiny local model) whose rewards are all served by another process."""
+class _Stub(http.server.BaseHTTPRequestHandler):
+    """A stand-in server: answers the statuses queued in `script` (then 200), and records each request."""
+
+    script: list = []
+    seen: list = []
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self, body: bytes):
+        type(self).seen.append(self.path)
+        status, headers = type(self).script.pop(0) if type(self).script else (200, {})
+        if status == 200:
+            payload = (json.dumps({"rewards": [{"name": "n", "log_name": "n", "weight": 1.0}]}) if self.command == "GET"
+                       else json.dumps({"rewards": {"n": [1.0]}, "reward": [1.0], "metrics": {}}))
+        else:
+            payload = json.dumps({"error": {"type": "TooManyRequests", "message": "slow down"}})
+        data = payload.encode()
+        self.send_response(status)
+        for key, value in {"Content-Type": "application/json", "Content-Length": str(len(data)), **headers}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self._answer(b"")
+
+    def do_POST(self):
+        self._answer(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+
+def test_clients_honour_retry_after_on_429_within_a_bound(monkeypatch):
+    from reward_core.serving import client as client_module
+
+    waits = []
+
+    async def fake_sleep(seconds):
+        waits.append(seconds)
+
+    monkeypatch.setattr(client_module, "_sleep", fake_sleep)
+    monkeypatch.setattr(client_module, "_sleep_sync", waits.append)
+    stub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
+    threading.Thread(target=stub.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{stub.server_address[1]}"
+    try:
+        rewards = reward_core.remote_rewards(url, retries=3, max_retry_after=5.0, backoff=0.25)
+        (fn,) = rewards.reward_funcs
+        # 429 with a Retry-After in seconds, a 429 asking for an hour (capped), a 503 without one (backoff)
+        _Stub.script[:] = [(429, {"Retry-After": "2"}), (429, {"Retry-After": "3600"}), (503, {})]
+        _Stub.seen[:] = []
+        assert asyncio.run(fn(prompts=["p"], completions=["c"])) == [1.0]
+        assert waits == [2.0, 5.0, 1.0] and len(_Stub.seen) == 4
+        # the blocking client (veRL, OpenRLHF modules): same rule, and an HTTP-date Retry-After in the past is 0
+        waits.clear()
+        _Stub.script[:] = [(429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), (429, {"Retry-After": "1"})]
+        sync = client_module.RewardClient(url, retries=2, backoff=0.25)
+        assert sync.score(None, ["c"], {})["reward"] == [1.0] and waits == [0.0, 1.0]
+        # more 429s than retries: the rows are None, training goes on
+        waits.clear()
+        _Stub.script[:] = [(429, {"Retry-After": "1"})] * 4
+        with pytest.warns(reward_core.RewardRowWarning, match="1 row"):
+            assert asyncio.run(fn(prompts=["p"], completions=["c"])) == [None]
+        assert waits == [1.0, 1.0, 1.0]
+    finally:
+        stub.shutdown()
+        stub.server_close()
+
+
+def test_grpo_trainer_scores_through_remote_rewards_and_goes_on_when_the_server_dies(tmp_path):
+    """Real GRPOTrainer steps (tiny local model) scored by another process, which is killed after step 1:
+    step 2's rows come back None (TRL logs NaN) and training finishes its steps."""
     pytest.importorskip("trl")
+    from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
     from reward_core.integrations import tiny
 
-    with server(tmp_path, MATH_SPEC) as (url, _):
-        rewards = reward_core.remote_rewards(url)
+    with server(tmp_path, MATH_SPEC) as (url, process):
+        # what a launcher shipping the rewards to another process would hand the trainer: an unpickled copy
+        rewards = pickle.loads(pickle.dumps(reward_core.remote_rewards(url, retries=1, backoff=0.05, timeout=30)))
+        path = rewards.write_manifest(tmp_path)
+        seen = {}
+
+        class KillServerAfterFirstStep(TrainerCallback):
+            def on_step_end(self, args, state, control, **kwargs):
+                if state.global_step == 1:
+                    seen["stats"] = call(url, "/v1/stats")[1]
+                    process.kill()
+                    process.wait(30)
+
         tokenizer = tiny.tiny_tokenizer()
         args = GRPOConfig(
             output_dir=str(tmp_path / "out"), use_cpu=True, bf16=False, per_device_train_batch_size=4,
-            num_generations=4, max_completion_length=8, max_steps=1, logging_steps=1, report_to="none",
+            num_generations=4, max_completion_length=8, max_steps=2, logging_steps=1, report_to="none",
             save_strategy="no", reward_weights=rewards.reward_weights,
         )
         trainer = GRPOTrainer(model=tiny.tiny_model(tokenizer), processing_class=tokenizer,
-                              reward_funcs=rewards.reward_funcs, args=args, train_dataset=tiny.arithmetic_dataset(8))
-        trainer.train()
-        stats = call(url, "/v1/stats")[1]
-        path = rewards.write_manifest(tmp_path)
-    logged = [row for row in trainer.state.log_history if "reward" in row]
-    assert logged and all(f"rewards/{n}/mean" in logged[0] for n in ["math.answer_correctness", "math.reasoning_tags"])
-    assert stats["batches"] >= 1 and stats["rows"] >= 4 and stats["failed_batches"] == 0
+                              reward_funcs=rewards.reward_funcs, args=args, train_dataset=tiny.arithmetic_dataset(8),
+                              callbacks=[KillServerAfterFirstStep()])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # RewardRowWarning and TRL's "all reward functions returned None"
+            trainer.train()
+    assert trainer.state.global_step == 2
+    logged = [row for row in trainer.state.log_history if "rewards/math.answer_correctness/mean" in row]
+    assert len(logged) == 2
+    names = ["math.answer_correctness", "math.reasoning_tags"]
+    assert all(math.isfinite(logged[0][f"rewards/{n}/mean"]) for n in names)  # step 1: scored by the server
+    # step 2: the server is gone, every row None; TRL's NaN mean is stored as None in the log history
+    assert all(logged[1][f"rewards/{n}/mean"] is None or math.isnan(logged[1][f"rewards/{n}/mean"]) for n in names)
+    assert logged[1]["math.answer_correctness/remote_failed_rows"] == 4
+    assert seen["stats"]["batches"] >= 1 and seen["stats"]["rows"] >= 4 and seen["stats"]["failed_batches"] == 0
     assert reward_core.load_rewards(path).log_names == rewards.log_names

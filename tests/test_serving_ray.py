@@ -51,11 +51,14 @@ def test_ray_serve_deployment_with_two_replicas(tmp_path):
         assert status == 400 and body["error"]["type"] == "BadRequestError"
         status, answer = _post(url + "/get_reward", {"query": ["\\boxed{4}"], "labels": ["4"]}, token="t0ken")
         assert status == 200 and answer["rewards"] == [1.0]
-        rewards = reward_core.remote_rewards(url, token="t0ken")
-        assert rewards.log_names == ["math.answer_correctness"]
+        os.environ["RC_RAY_TEST_TOKEN"] = "t0ken"
+        rewards = reward_core.remote_rewards(url, token_env="RC_RAY_TEST_TOKEN")
+        assert isinstance(rewards, reward_core.LoadedRewards) and rewards.log_names == ["math.answer_correctness"]
+        assert rewards.manifest()["rewards"][0]["distribution"] == "reward-core-math-correctness"
         app = serve.status().applications["reward-core"]
         (deployment,) = app.deployments.values()
         assert deployment.replica_states.get("RUNNING") == 2
     finally:
+        os.environ.pop("RC_RAY_TEST_TOKEN", None)
         serve.shutdown()
         ray.shutdown()

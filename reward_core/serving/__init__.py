@@ -12,11 +12,11 @@ them (`pip install 'reward-core[serve]'`).
 
 from __future__ import annotations
 
-__all__ = ["remote_rewards", "RemoteRewards", "RewardService", "create_app", "serve"]
+__all__ = ["remote_rewards", "RewardClient", "RewardService", "create_app", "serve"]
 
 _LAZY = {
     "remote_rewards": "client",
-    "RemoteRewards": "client",
+    "RewardClient": "client",
     "RewardService": "service",
     "create_app": "app",
     "serve": "server",

@@ -32,9 +32,17 @@ class LocalBackend:
 @functools.cache
 def backend(url: str | None = None, spec: str | None = None, token: str | None = None) -> Any:
     if url:
-        from .client import SyncClient
+        from .client import RewardClient
 
-        return SyncClient(url, token)
+        client = RewardClient(url, token=token)
+        # Learn the served log names now (a wrong URL or token fails the first batch, loudly), so a batch the
+        # server later fails still answers every reward's key (veRL's reward_extra_info needs the same keys).
+        try:
+            client.describe()
+        except Exception as exc:
+            exc.add_note(f"the reward server at {url} ($REWARD_CORE_URL or url=): is `reward-core serve` running?")
+            raise
+        return client
     if spec:
         return LocalBackend(spec)
     raise ServeConfigError(

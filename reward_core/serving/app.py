@@ -3,8 +3,8 @@
 | method, path | auth | takes | answers |
 |---|---|---|---|
 | GET `/healthz` | no | — | `{"status": "ok"}`: liveness, answered even during a long batch |
-| GET `/v1/rewards` | token | — | the served rewards: log name, name, weight, async, score range, params |
-| GET `/v1/manifest` | token | — | the spec's manifest (`LoadedRewards.manifest()`), to reproduce a run |
+| GET `/v1/rewards` | token | — | the spec's manifest (`LoadedRewards.manifest()`: per reward its name, pinned name, log name, weight, params, distribution and version) plus `scoring` (async, score range per log name) |
+| GET `/v1/manifest` | token | — | the same (an alias) |
 | GET `/v1/stats` | token | — | batches, rows, in-flight batches, failed batches |
 | POST `/v1/score` | token | `{"completions", "prompts"?, "columns"?}` | `{"rewards": {log name: [...]}, "reward", "weights", "metrics"}` |
 | POST `/get_reward` | token | OpenRLHF's `{"query", "prompts", "labels"}` | `{"rewards", "scores", "extra_logs"}` |
@@ -67,7 +67,7 @@ class Endpoints:
         self.routes: dict[tuple[str, str], tuple[Callable[[Request], Awaitable[Response]], bool]] = {
             ("GET", "/healthz"): (self.healthz, False),
             ("GET", "/v1/rewards"): (self.rewards, True),
-            ("GET", "/v1/manifest"): (self.manifest, True),
+            ("GET", "/v1/manifest"): (self.rewards, True),
             ("GET", "/v1/stats"): (self.stats, True),
             ("POST", "/v1/score"): (self.score, True),
             ("POST", "/get_reward"): (self.openrlhf, True),
@@ -126,12 +126,7 @@ class Endpoints:
         return JSONResponse({"status": "ok", "rewards": len(self.service.log_names)})
 
     async def rewards(self, request: Request) -> Response:
-        from .. import __version__
-
-        return JSONResponse({"rewards": self.service.describe(), "reward_core_version": __version__})
-
-    async def manifest(self, request: Request) -> Response:
-        return JSONResponse(self.service.loaded.manifest())
+        return JSONResponse(self.service.describe())
 
     async def stats(self, request: Request) -> Response:
         return JSONResponse(self.service.stats())

@@ -30,7 +30,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-level", default="warning", help="uvicorn's log level")
     p.add_argument("--ray", action="store_true", help="run as a Ray Serve deployment (pip install 'reward-core[ray]')")
     p.add_argument("--replicas", type=int, default=1, help="with --ray: replicas of the deployment")
-    p.add_argument("--ray-address", default=None, help="with --ray: the cluster to join (default: start a local one)")
+    p.add_argument("--replica-cpus", type=float, default=1.0, metavar="N",
+                   help="with --ray: CPUs each replica reserves in Ray's scheduler (default 1)")
+    p.add_argument("--address", "--ray-address", dest="ray_address", default=None, metavar="ADDR",
+                   help="with --ray: the Ray cluster to join ('auto' on a cluster node, or ray://head:10001); "
+                        "default: start a local one")
     p.add_argument("--allow-version-drift", action="store_true",
                    help="when --config is a manifest, load installed versions that differ from the recorded ones")
 
@@ -51,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         check_bind(args.host, token, args.allow_unauthenticated)
         return run_ray(args.config, replicas=args.replicas, host=args.host, port=args.port, token=token,
                        max_batch=args.max_batch, max_body=max_body, label_column=args.label_column,
-                       fallback=args.fallback, address=args.ray_address)
+                       fallback=args.fallback, address=args.ray_address, num_cpus=args.replica_cpus)
     from .server import serve
 
     return serve(args.config, host=args.host, port=args.port, token=token,

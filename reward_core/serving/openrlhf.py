@@ -7,7 +7,7 @@ versions also `"scores"` and `"extra_logs"`); a file passed as `--remote_rm_url`
 `reward_func(queries, prompts, labels)` returns `{"rewards", "scores", "extra_logs"}`.
 
 This module is imported by path by OpenRLHF: it only needs reward-core installed. Set `REWARD_CORE_URL` (and
-`REWARD_CORE_TOKEN`) to score through a reward server, or `REWARD_CORE_SPEC` to score in-process.
+`REWARD_CORE_SERVE_TOKEN`) to score through a reward server, or `REWARD_CORE_SPEC` to score in-process.
 `REWARD_CORE_LABEL_COLUMN` (default `answer`) names the column the labels fill.
 """
 

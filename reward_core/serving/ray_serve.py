@@ -2,8 +2,11 @@
 
 Each replica builds its own `RewardService` (one instance of each reward per replica), so a judge's
 `max_concurrency` bounds each replica: N replicas send up to N × max_concurrency judge requests.
-Ray's HTTP proxy spreads requests over the replicas; the token, the size limits and the errors are the
-ones of `app.Endpoints`, which every replica runs.
+Ray's HTTP proxy (one on every node by default) spreads requests over the replicas, which Ray Serve spreads
+over the cluster's nodes; the token, the size limits and the errors are the ones of `app.Endpoints`, which
+every replica runs. The token travels to the replicas as a constructor argument (in the cluster's control
+store, never on a command line). `num_cpus` is what each replica reserves from Ray's scheduler; a reward's
+own worker pool (`math.answer_correctness`'s `workers`, default: the node's CPUs) is sized by its params.
 """
 
 from __future__ import annotations
@@ -28,18 +31,29 @@ def deployment(spec: Any, *, replicas: int = 1, num_cpus: float = 1.0, **options
             from .app import Endpoints
             from .service import DEFAULT_MAX_BATCH, RewardService
 
-            service = RewardService(spec, max_batch=options.pop("max_batch", None) or DEFAULT_MAX_BATCH)
+            service = RewardService(spec, max_batch=options.pop("max_batch", None) or DEFAULT_MAX_BATCH,
+                                    log_batches=True)
+            service.manifest()
             self.endpoints = Endpoints(service, **options)
 
         async def __call__(self, request: Any) -> Any:
             return await self.endpoints.dispatch(request)
 
+    import os
+
+    if isinstance(spec, (str, os.PathLike)):  # read here: the file need not exist on the other nodes
+        from pathlib import Path
+
+        from ..spec import _read_spec_file
+
+        spec = _read_spec_file(Path(spec))
     return RewardServer.bind(spec, {k: v for k, v in options.items() if v is not None})
 
 
 def run(spec: Any, *, replicas: int = 1, host: str = "127.0.0.1", port: int = 8000, address: str | None = None,
         num_cpus: float = 1.0, block: bool = True, **options: Any) -> int:
     """Start (or join) Ray, deploy `spec` on `host:port`, and serve until interrupted (when `block`)."""
+    import signal
     import time
 
     import ray
@@ -52,6 +66,11 @@ def run(spec: Any, *, replicas: int = 1, host: str = "127.0.0.1", port: int = 80
     print(f"reward-core serve: Ray Serve, {replicas} replica(s) on http://{host}:{port}", flush=True)
     if not block:
         return 0
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # SIGTERM as Ctrl-C: take the deployment down, then exit 0
     try:
         while True:
             time.sleep(3600)
@@ -59,4 +78,5 @@ def run(spec: Any, *, replicas: int = 1, host: str = "127.0.0.1", port: int = 80
         pass
     finally:
         serve.shutdown()
+    print("reward-core serve: Ray Serve deployment removed", flush=True)
     return 0

@@ -109,6 +109,7 @@ def serve(
     check_bind(host, token, allow_unauthenticated)
     _DrainingServer = _draining_server_class()
     service = RewardService(spec, max_batch=max_batch or DEFAULT_MAX_BATCH, log_batches=True)
+    service.manifest()  # once, before listening: GET /v1/rewards then answers at once
     app = create_app(service, token=token, max_body=max_body or DEFAULT_MAX_BODY, label_column=label_column,
                      fallback=fallback)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -83,6 +83,7 @@ class RewardService:
             None if is_async else ThreadPoolExecutor(1, thread_name_prefix=f"reward-{r.log_name}")
             for r, is_async in zip(self.loaded, self._async)
         ]
+        self._manifest: dict[str, Any] | None = None
         self.in_flight = 0
         self.batches = 0
         self.rows = 0
@@ -90,20 +91,21 @@ class RewardService:
         self.started = time.time()
 
     # -- description -----------------------------------------------------------------------------------
-    def describe(self) -> list[dict[str, Any]]:
-        """One entry per reward: log name, name, weight, kind, score range and params."""
-        out = []
+    def manifest(self) -> dict[str, Any]:
+        """The spec's manifest (`LoadedRewards.manifest()`), computed once: the spec is fixed at start."""
+        if self._manifest is None:
+            self._manifest = self.loaded.manifest()
+        return self._manifest
+
+    def describe(self) -> dict[str, Any]:
+        """`GET /v1/rewards`: the manifest (per reward: name, pinned name, log name, weight, params, on_error,
+        distribution and version; the installed `packages`), plus `scoring`: per log name, whether the reward
+        is async and its score range. `load_rewards` takes the answer as it is (it reads only `rewards`)."""
+        scoring = {}
         for r, is_async in zip(self.loaded, self._async):
             score_range = getattr(r.reward.reward, "score_range", None)
-            out.append({
-                "log_name": r.log_name,
-                "name": r.name,
-                "weight": r.weight,
-                "async": is_async,
-                "score_range": list(score_range) if score_range else None,
-                "params": r.params,
-            })
-        return out
+            scoring[r.log_name] = {"async": is_async, "score_range": list(score_range) if score_range else None}
+        return {**self.manifest(), "scoring": scoring}
 
     def stats(self) -> dict[str, Any]:
         return {"in_flight": self.in_flight, "batches": self.batches, "rows": self.rows,

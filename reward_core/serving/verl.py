@@ -8,9 +8,12 @@ ground_truths=, extra_infos=)` once per batch. veRL's loader (verl/trainer/ppo/r
 `get_custom_reward_fn`) imports the file by path and binds `custom_reward_function.reward_kwargs`.
 
 Scores through the reward server at `url` (reward_kwargs) or `$REWARD_CORE_URL`, else in-process with the
-spec `spec` or `$REWARD_CORE_SPEC`. The ground truth fills the column `label_column` (default `answer`);
+spec `spec` or `$REWARD_CORE_SPEC`; the token is read from `$<token_env>` (reward_kwargs, keeping it out of
+the Hydra config) or `$REWARD_CORE_SERVE_TOKEN`. The ground truth fills the column `label_column` (default `answer`);
 `extra_info["question"]` (or `["prompt"]`), when a string, is the prompt (judges need it). veRL's reward
-tensors take no None: a row no reward could score gets `fallback` (default 0.0) and `none_rows` 1.0.
+tensors take no None: a row no reward could score gets `fallback` (default 0.0) and `none_rows` 1.0. A
+batch the server failed (after the client's retries) answers rows with the same keys as a scored one: every
+served log name at `fallback`, and `none_rows` 1.0 (veRL gathers `reward_extra_info` key by key).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ def compute_score_batch(
     url: str | None = None,
     spec: str | None = None,
     token: str | None = None,
+    token_env: str | None = None,
     label_column: str = "answer",
     fallback: float = 0.0,
     return_dict: bool = True,
@@ -57,6 +61,10 @@ def compute_score_batch(
     extra_infos = list(extra_infos) if extra_infos is not None else [None] * n
     prompts = [_prompt(e) for e in extra_infos]
     columns = {label_column: list(ground_truths), "data_source": [str(d) for d in data_sources]}
+    if token is None and token_env:
+        import os
+
+        token = os.environ.get(token_env) or None
     result = _backend(url, spec, token).score(
         prompts if all(p is not None for p in prompts) else None, [str(s) for s in solution_strs], columns
     )
