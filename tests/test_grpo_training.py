@@ -13,8 +13,11 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 import reward_core
+from reward_core import report
+from reward_core.train import DEFAULT_CONFIG as DEMO_CONFIG
 
 pytest.importorskip("reward_math_format")
 pytest.importorskip("reward_math_correctness")
@@ -79,7 +82,8 @@ def test_two_process_distributed_training_on_cpu(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port),
-               "-m", "reward_core.train", "--max-steps", "1", "--output-dir", str(tmp_path), "--cpu"]
+               "-m", "reward_core.train", "--max-steps", "1", "--warm-start-steps", "2", "--output-dir", str(tmp_path),
+               "--cpu"]
     # A session of its own, so a timeout kills the ranks too, not only the torchrun launcher.
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           start_new_session=True) as process:
@@ -95,6 +99,10 @@ def test_two_process_distributed_training_on_cpu(tmp_path):
     assert any("rewards/math.answer_correctness/mean" in row for row in history)
     manifest = json.loads((tmp_path / "reward_manifest.json").read_text())
     assert [r["name"] for r in manifest["rewards"]][:2] == ["math.answer_correctness", "math.reasoning_tags"]
+    # completions.jsonl holds both ranks' shards: per_device_train_batch_size completions each
+    per_rank = yaml.safe_load(DEMO_CONFIG.read_text())["grpo"]["per_device_train_batch_size"]
+    records = [json.loads(line) for line in (tmp_path / "completions.jsonl").read_text().splitlines()]
+    assert len(records) == 2 * per_rank and {r["step"] for r in records} == {1}
 
 
 def test_main_job_leaves_the_judge_out_without_an_endpoint_and_says_why(tmp_path, capsys):
@@ -109,3 +117,136 @@ def test_main_job_leaves_the_judge_out_without_an_endpoint_and_says_why(tmp_path
     finally:
         del os.environ["REWARD_CORE_JUDGE_BASE_URL"]
     assert entry == {"name": "judge.answer_relevancy", "weight": 0.5, "params": {"base_url": "http://127.0.0.1:9/v1"}}
+
+
+# --- the main job's outputs: rewards.png, log_history.json, completions.jsonl and the terminal table ---
+
+TIMING_KEYS = {"step_time", "train_runtime", "train_samples_per_second", "train_steps_per_second"}
+
+
+def _demo(tmp_path: Path, *extra: str) -> list[dict]:
+    """A short run of the default demo (a few warm-start and GRPO steps), in this process."""
+    from reward_core.train import main
+
+    assert main(["--output-dir", str(tmp_path), "--max-steps", "3", "--warm-start-steps", "20", "--cpu", *extra]) == 0
+    return json.loads((tmp_path / "log_history.json").read_text())
+
+
+@pytest.fixture
+def no_judge(monkeypatch):
+    monkeypatch.delenv("REWARD_CORE_JUDGE_BASE_URL", raising=False)
+
+
+def test_main_job_writes_the_picture_history_completions_and_prints_the_table(tmp_path, capsys, no_judge):
+    history = _demo(tmp_path)
+    out = capsys.readouterr().out
+    config = yaml.safe_load(DEMO_CONFIG.read_text())
+    manifest = json.loads((tmp_path / "reward_manifest.json").read_text())
+    names = [r["log_name"] for r in manifest["rewards"]]
+    assert names == [e["name"] for e in config["rewards"]]
+    assert "math.answer_correctness" in names and sum(n.startswith("math.") for n in names) >= 3
+
+    assert (tmp_path / "rewards.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    steps = [row for row in history if "reward" in row]
+    assert [row["step"] for row in steps] == [1, 2, 3]
+    assert all(f"rewards/{name}/mean" in row for row in steps for name in names)
+
+    # one record per scored completion, with exactly the scores TRL received: their means are TRL's logged means
+    records = [json.loads(line) for line in (tmp_path / "completions.jsonl").read_text().splitlines()]
+    assert len(records) == 3 * config["grpo"]["per_device_train_batch_size"]
+    for record in records:
+        assert set(record) == {"step", "prompt", "completion", "columns", "rewards"}
+        assert record["step"] in (1, 2, 3) and set(record["columns"]) == {"answer"}
+        assert list(record["rewards"]) == names
+        assert all(v is None or isinstance(v, (int, float)) for v in record["rewards"].values())
+        assert record["completion"][0]["role"] == "assistant" and record["prompt"][-1]["role"] == "user"
+    for row in steps:
+        for name in names:
+            scores = [r["rewards"][name] for r in records if r["step"] == row["step"]]
+            scores = [score for score in scores if score is not None]
+            assert sum(scores) / len(scores) == pytest.approx(row[f"rewards/{name}/mean"], abs=1e-6)
+
+    # the terminal table: a row per reward and the total, with first/last/best and a sparkline
+    assert "first" in out and "last" in out and "best" in out
+    table = out[out.index("rewards over 3 logged step(s)"):]
+    for label in [*names, "reward (weighted total)"]:
+        line = next(line for line in table.splitlines() if line.startswith(label + " "))
+        assert any(ch in line for ch in report.SPARK_CHARS), line
+    assert "weighted total: mean of the first 3 step(s)" in out
+    assert "rank 0/1 finished 3 step(s)" in out
+
+    # the run's manifest re-scores the run's saved completions to identical numbers, through the CLI
+    scored = tmp_path / "rescored.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "reward_core.cli", "score", "--config", str(tmp_path / "reward_manifest.json"),
+         str(tmp_path / "completions.jsonl"), "--output", str(scored)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    rescored = [json.loads(line)["rewards"] for line in scored.read_text().splitlines()]
+    assert rescored == [record["rewards"] for record in records]
+
+
+def test_the_demo_is_seeded(tmp_path, no_judge):
+    runs = []
+    for name in ("a", "b"):
+        history = _demo(tmp_path / name)
+        runs.append(([{k: v for k, v in row.items() if k not in TIMING_KEYS} for row in history],
+                     (tmp_path / name / "completions.jsonl").read_text()))
+    assert runs[0] == runs[1]
+    other = _demo(tmp_path / "c", "--seed", "7")
+    assert [{k: v for k, v in row.items() if k not in TIMING_KEYS} for row in other] != runs[0][0]
+
+
+def test_report_table_sparkline_and_rise():
+    history = [
+        {"loss": 0.1, "reward": 0.5, "rewards/a/mean": 0.0, "rewards/p/mean": -1.0, "step": 1},
+        {"loss": 0.1, "reward": 1.0, "rewards/a/mean": 0.5, "rewards/p/mean": -0.5, "step": 2},
+        {"loss": 0.1, "reward": 1.5, "rewards/a/mean": 1.0, "rewards/p/mean": -0.75, "step": 3},
+        {"train_runtime": 1.0, "step": 3},
+    ]
+    assert report.sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert report.sparkline([1, 1]) == "▄▄" and report.sparkline([None, 1.0, 2.0]) == " ▁█"
+    assert len(report.sparkline(range(1000), width=20)) == 20
+    assert report.rise([0.0, 1.0, 2.0, 3.0], window=2) == (0.5, 2.5, 2.0)
+    rows = {r.label: r for r in report.summarize(history, ["a", "p"], [1.0, 0.5])}
+    assert (rows["a"].first, rows["a"].last, rows["a"].best, rows["a"].weight) == (0.0, 1.0, 1.0, 1.0)
+    assert (rows["p"].first, rows["p"].last, rows["p"].best) == (-1.0, -0.75, -0.5)  # best = max, penalties too
+    assert rows["reward"].values == (0.5, 1.0, 1.5)
+    table = report.format_table(history, ["a", "p"], [1.0, 0.5], window=1)
+    assert "reward (weighted total)" in table and "(+1.000)" in table
+
+
+def test_completion_log_records_exact_scores_and_keeps_names_async_and_pickling():
+    import asyncio
+    import pickle
+
+    from trl.trainer.utils import get_callable_name, is_async_callable
+
+    async def judged(completions, **kwargs):
+        return [0.25 for _ in completions]
+
+    reward_core.register_reward("test.judged", judged)
+    rewards = reward_core.load_rewards([
+        {"name": "math.reasoning_tags", "params": {"reasoning_tag": "think"}},
+        {"name": "test.judged", "log_name": "judge"},
+    ])
+    log = report.CompletionLog()
+    tags, judge = log.wrap(rewards.reward_funcs)
+    assert [get_callable_name(f) for f in (tags, judge)] == ["math.reasoning_tags", "judge"]
+    assert not is_async_callable(tags) and is_async_callable(judge)
+    assert pickle.loads(pickle.dumps(tags))(prompts=["q"], completions=["<answer>1</answer>"]) == [0.0]
+
+    class State:
+        global_step = 4
+
+    batch = {"prompts": ["p1", "p2"], "completions": ["<think>x</think><answer>1</answer>", "1"],
+             "answer": ["1", "2"], "completion_ids": [[1], [2]], "trainer_state": State(), "log_metric": print}
+    assert tags(**batch) == [2.0, -2.0]
+    assert asyncio.run(judge(**batch)) == [0.25, 0.25]
+    assert log.records == [
+        {"step": 5, "prompt": "p1", "completion": "<think>x</think><answer>1</answer>", "columns": {"answer": "1"},
+         "rewards": {"math.reasoning_tags": 2.0, "judge": 0.25}},
+        {"step": 5, "prompt": "p2", "completion": "1", "columns": {"answer": "2"},
+         "rewards": {"math.reasoning_tags": -2.0, "judge": 0.25}},
+    ]
