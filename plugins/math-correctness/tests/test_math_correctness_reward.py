@@ -97,6 +97,10 @@ def test_plainly_correct_answers_score_correct(reward, gold, completion):
         ("4.123105625617661", r"\boxed{\sqrt{17}}"),
         # a true approximation after the exact value
         (r"\frac{1}{3}", r"\boxed{\frac{1}{3} \approx 0.33}"),
+        # a text gold
+        (r"\text{Monday}", r"\boxed{\text{Monday}}"),
+        # "or" in an earlier clause is not a hedge of the answer the last clause gives
+        ("2", "x = 2 or x = -2, so the positive solution is 2."),
     ],
 )
 def test_equivalence_holes_are_closed(reward, gold, completion):
@@ -112,6 +116,8 @@ def test_equivalence_holes_are_closed(reward, gold, completion):
         ("1000", r"\boxed{1000, 99}"),
         ("0.28", r"\boxed{29\%}"),
         (r"(1,\infty)", r"\boxed{x \ge 1}"),
+        (r"\text{Monday}", r"\boxed{\text{Tuesday}}"),
+        ("2", "The positive solution is 2, or maybe -2."),
     ],
 )
 def test_near_misses_stay_wrong(reward, gold, completion):

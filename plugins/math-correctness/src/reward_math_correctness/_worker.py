@@ -64,8 +64,8 @@ def _parse(text: str, *, gold: bool = False, mode: str = "answer") -> list:
     text = ungroup_number(text)
     if gold:
         # A bare gold cell: prose ("see the figure") is read freely, so it parses to nothing instead of a
-        # product of letters; anything else is read in math mode, as the answer it is.
-        if re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", _LATEX_NAMES.sub(" ", text)):
+        # product of letters; anything else (`\\text{Monday}` included) is read in math mode, as the answer it is.
+        if re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", _LATEX_NAMES.sub(" ", _TEXT.sub(" ", text))):
             return parse(text, config, parsing_timeout=None)
         return parse(f"${text}$", config, parsing_timeout=None) or parse(text, config, parsing_timeout=None)
     # A bare final answer (a box's content): read it as the boxed answer it is, so lists, tuples and

@@ -90,10 +90,12 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;])(?!\d)\s+|\n\s*")
 _DISPLAY_DELIMITER = re.compile(r"\\\[|\\\]|\$\$")
 
 # Words that make a sentence two answers or none: "3 or 4", "maybe 4".
-_HEDGE = re.compile(
-    r"\b(?:or|either|maybe|perhaps|possibly|probably|might|guess|unsure|not\s+(?:sure|certain))\b", re.IGNORECASE
+_STRONG_HEDGE = re.compile(
+    r"\b(?:maybe|perhaps|possibly|probably|might|guess|unsure|not\s+(?:sure|certain))\b", re.IGNORECASE
 )
-_STRONG_HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly|probably|guess|unsure|not\s+(?:sure|certain))\b", re.IGNORECASE)
+_ALTERNATIVE = re.compile(r"\b(?:or|either)\b", re.IGNORECASE)
+# Where a sentence's last clause starts: after a comma or semicolon followed by a space, or "so"/"thus"/"hence".
+_CLAUSE_BREAK = re.compile(r"[,;]\s+|\s(?=(?:so|thus|hence|therefore)\b)", re.IGNORECASE)
 _NEGATED_LAST = re.compile(
     r"\b(?:not|isn't|isnt|never|cannot|can't)\s+(?:be\s+|equal\s+(?:to\s+)?|exactly\s+)?\$?\s*[-+]?[\d.,\\{]"
     r"[^\s]*\s*\$?\s*[.!]?\s*$",
@@ -200,10 +202,16 @@ def is_bare_answer(text: str) -> bool:
 
 
 def hedge_reason(sentence: str, *, or_is_hedge: bool = True) -> str | None:
-    """Why a sentence gives no single answer ("3 or 4", "maybe 4", "not 5"), or None."""
-    pattern = _HEDGE if or_is_hedge else _STRONG_HEDGE
+    """Why a sentence gives no single answer ("3 or 4", "maybe 4", "not 5"), or None.
+
+    With `or_is_hedge`, "or" and "either" hedge in the sentence's last clause, the one that gives the answer:
+    "x = 2 or x = -2, so the positive solution is 2" answers 2. "maybe", "probably", "not sure"... hedge
+    anywhere in it.
+    """
     plain = _LATEX_WORDS.sub(lambda m: m.group() if m.group().startswith("\\text") else " ", sentence)
-    match = pattern.search(plain)
+    match = _STRONG_HEDGE.search(plain)
+    if match is None and or_is_hedge:
+        match = _ALTERNATIVE.search(_CLAUSE_BREAK.split(plain)[-1])
     if match:
         return f"hedge ({' '.join(match.group().split()).lower()!r})"
     if _NEGATED_LAST.search(sentence):
