@@ -21,15 +21,15 @@ import argparse
 import gc
 import logging
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 
 os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "1")
 os.environ.setdefault("DEEPEVAL_DISABLE_DOTENV", "1")
 os.environ.setdefault("DEEPEVAL_DISABLE_LEGACY_KEYFILE", "1")
+
+from reward_deepeval_judge.testing import judge_process  # noqa: E402  (stdlib only; after the env)
 
 GOAL_MS = 100.0
 
@@ -77,20 +77,6 @@ def best_cpu_ms(call: Callable[[], object], repeats: int) -> float:
         call()
         best = min(best, time.process_time() - start)
     return best * 1000
-
-
-@contextmanager
-def judge_process():
-    """The package's local test judge, in its own process: its CPU is not the trainer's."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reward_deepeval_judge.testing", "--until-stdin-closes"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        yield proc.stdout.readline().strip()
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=10)
 
 
 def rewards(judge_url: str) -> dict[str, tuple[Callable[[str, int], object], Callable[[], None]]]:

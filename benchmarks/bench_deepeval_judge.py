@@ -21,7 +21,6 @@ import argparse
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -31,22 +30,11 @@ os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "1")
 os.environ.setdefault("DEEPEVAL_DISABLE_DOTENV", "1")
 os.environ.setdefault("DEEPEVAL_DISABLE_LEGACY_KEYFILE", "1")
 
+from reward_deepeval_judge.testing import judge_process  # noqa: E402  (stdlib only; after the env)
+
 LATENCY = 0.05
 # The failed rows are expected; their per-batch warning would clutter the table.
 logging.getLogger("reward_deepeval_judge").setLevel(logging.ERROR)
-
-
-@contextmanager
-def judge_process(*args: str):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reward_deepeval_judge.testing", "--latency", str(LATENCY), "--until-stdin-closes", *args],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        yield proc.stdout.readline().strip()
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=10)
 
 
 def batch(n: int, marker_every: int = 0):
@@ -206,7 +194,7 @@ def main() -> None:
           f"{args.rows} rows, concurrency {args.concurrency} (ideal {ideal:.0f} rows/s); median of {args.repeats} "
           f"batches after 2 warm-up batches")
 
-    with judge_process() as url:
+    with judge_process("--latency", str(LATENCY)) as url:
         base_s = baseline(url, args.baseline_rows)
         runs = {transport: ours(url, args.rows, args.concurrency, args.repeats, transport) for transport in ("aiohttp", "openai")}
         raw = {transport: raw_client(url, args.rows, args.concurrency, transport, args.repeats) for transport in ("aiohttp", "openai")}
@@ -228,7 +216,7 @@ def main() -> None:
     row("bare AsyncOpenAI client posts, no deepeval", args.rows, raw["openai"])
     row("judge.geval_rag, HTTP call replaced by a 50 ms sleep (deepeval + reward CPU only)", args.rows, sleep_s)
 
-    with judge_process("--fail-marker", "#FAIL", "--marker-mode", "500", "--fault-rate", "0.05",
+    with judge_process("--latency", str(LATENCY), "--fail-marker", "#FAIL", "--marker-mode", "500", "--fault-rate", "0.05",
                        "--fault-mode", "429", "--retry-after", "0.05") as url:
         fault_s, fault_scores, fault_metrics = with_faults(url, args.rows, args.concurrency)
     row("judge.geval_rag, 20 % rows failing (HTTP 500) + 5 % transient 429 (one batch)", args.rows, fault_s)

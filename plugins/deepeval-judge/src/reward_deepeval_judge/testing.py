@@ -35,12 +35,13 @@ Behaviours (`mode`, or per request through `script`, `fail_marker` and `fault_ra
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -398,6 +399,27 @@ def _envelope(model: str, content: str) -> dict[str, Any]:
         ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
+
+
+@contextlib.contextmanager
+def judge_process(*args: str) -> Iterator[str]:
+    """`main` in a child process for the duration of a `with` block; yields its base URL.
+
+    ``args`` are `main`'s options (``"--latency", "0.05"``). Benchmarks use it so that the judge's CPU is
+    not counted as the client's.
+    """
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reward_deepeval_judge.testing", "--until-stdin-closes", *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> None:
