@@ -250,9 +250,9 @@ def _value_part(stated: str) -> str:
 def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verdict, float | None, str | None]:
     """The verdict for one (gold, answer) pair: `(verdict, relative error, the answer as math-verify read it)`.
 
-    `mode` is the extraction's: `"answer"` (the text is the
-    answer) or `"sentence"` (math-verify takes the sentence's last expression). `answer=None` only checks that
-    the gold parses (for rows without an answer or with a rejected one).
+    `mode` is the extraction's: `"answer"` (the text is the answer) or `"sentence"` (math-verify takes the
+    sentence's last expression). `answer=None` only checks that the gold parses (for rows without an answer or
+    with a rejected one).
     """
     from math_verify import verify
 
