@@ -23,6 +23,7 @@ _EXPORTS = {
     "BaseReward": "reward",
     "completion_text": "reward",
     "prompt_text": "reward",
+    "column": "reward",
     "is_async_reward": "reward",
     "param": "params",
     "ParamInfo": "params",
@@ -65,6 +66,7 @@ _EXPORTS = {
     "RewardInputError": "errors",
     "MalformedCompletionError": "errors",
     "ColumnLengthError": "errors",
+    "MissingColumnError": "errors",
     "RewardOutputError": "errors",
     "RewardVersionDriftError": "errors",
     "MissingDependencyError": "errors",
@@ -94,6 +96,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
         ColumnLengthError,
         InvalidParamsError,
         MalformedCompletionError,
+        MissingColumnError,
         MissingDependencyError,
         PluginLoadError,
         RewardConflictError,
@@ -127,5 +130,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
     from .registry import RewardEntry
     from .runtime import cpus_per_rank, local_world_size
     from .serving.client import remote_rewards
-    from .reward import BaseReward, RewardConfig, completion_text, is_async_reward, prompt_text
+    from .reward import BaseReward, RewardConfig, column, completion_text, is_async_reward, prompt_text
     from .spec import LoadedRewards, ResolvedReward, get_reward, load_rewards

@@ -20,6 +20,7 @@ __all__ = [
     "RewardInputError",
     "MalformedCompletionError",
     "ColumnLengthError",
+    "MissingColumnError",
     "RewardOutputError",
     "RewardVersionDriftError",
     "MissingDependencyError",
@@ -111,6 +112,10 @@ class RewardInputError(RewardCoreError, ValueError):
 
 class MalformedCompletionError(RewardInputError):
     """A completion is neither a string nor a one-message conversation with text content."""
+
+
+class MissingColumnError(RewardInputError):
+    """A reward needs a dataset column the batch does not have."""
 
 
 class ColumnLengthError(RewardInputError):

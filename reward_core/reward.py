@@ -9,9 +9,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .errors import InvalidParamsError, MalformedCompletionError, RewardDefinitionError
+from .errors import (
+    ColumnLengthError,
+    InvalidParamsError,
+    MalformedCompletionError,
+    MissingColumnError,
+    RewardDefinitionError,
+)
 
-__all__ = ["RewardConfig", "BaseReward", "completion_text", "prompt_text", "is_async_reward", "score_bounds"]
+__all__ = [
+    "RewardConfig",
+    "BaseReward",
+    "completion_text",
+    "prompt_text",
+    "column",
+    "is_async_reward",
+    "score_bounds",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -192,6 +206,60 @@ def prompt_text(prompt: Any) -> str:
         f"a prompt must be a string or a list of chat messages ({{'role': ..., 'content': ...}}), got "
         f"{_preview(prompt)}"
     )
+
+
+def column(
+    kwargs: Mapping[str, Any],
+    name: str,
+    n: int,
+    *,
+    reward: Any = None,
+    param: str | None = None,
+    what: str | None = None,
+    required: bool = True,
+) -> list[Any] | None:
+    """The dataset column `name` from a reward's `kwargs`, as a list with one value per completion.
+
+    :param kwargs: the keyword arguments the reward was called with (TRL passes every dataset column there).
+    :param name: the column to read.
+    :param n: the number of completions in the batch.
+    :param reward: the reward (or its name), named in the errors; the guard names it when this is left out.
+    :param param: the reward's parameter that chooses the column; the missing-column error tells users to set it.
+    :param what: what the column holds ("the gold answers"), for the errors.
+    :param required: when False, a missing column (or a `None` one) returns None instead of raising.
+
+    Raises `MissingColumnError` when the batch has no such column (listing the columns it has), and
+    `ColumnLengthError` when it is not a sequence of `n` values.
+
+    >>> column({"answer": ["4", "6"]}, "answer", 2)
+    ['4', '6']
+    >>> column({}, "answer", 2, required=False) is None
+    True
+    """
+    reward_name = reward if reward is None or isinstance(reward, str) else getattr(reward, "__name__", None)
+    values = kwargs.get(name)
+    holds = f" ({what})" if what else ""
+    if values is None:
+        if not required:
+            return None
+        present = sorted(k for k, v in kwargs.items() if isinstance(v, (list, tuple)))
+        fix = f"set the param {param} to the column that holds them" if param else f"pass a column named {name!r}"
+        raise MissingColumnError(
+            f"needs the dataset column {name!r}{holds}, and the batch has only {present}; {fix}",
+            reward=reward_name,
+        )
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__len__") or not hasattr(values, "__getitem__"):
+        raise ColumnLengthError(
+            f"column {name!r}{holds} must be a list with one value per completion, got {type(values).__name__}",
+            reward=reward_name,
+        )
+    if len(values) != n:
+        raise ColumnLengthError(
+            f"column {name!r}{holds} has {len(values)} values for {n} completions; pass one value per completion "
+            "(TRL repeats each dataset row num_generations times)",
+            reward=reward_name,
+        )
+    return values if type(values) is list else list(values)
 
 
 def _message_text(completion: Any, what: str) -> str:
