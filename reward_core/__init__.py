@@ -45,6 +45,8 @@ _EXPORTS = {
     "hookimpl": "hookspecs",
     "ENTRY_POINT_GROUP": "hookspecs",
     "register_reward": "plugins",
+    "PluginHost": "plugins",
+    "plugin_host": "plugins",
     "configure_plugins": "plugins",
     "reload_plugins": "plugins",
     "reset_plugins": "plugins",
@@ -117,11 +119,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
     from .params import ParamInfo, describe_params, param
     from .plugins import (
         BrokenPlugin,
+        PluginHost,
         PluginInfo,
         broken_plugins,
         configure_plugins,
         list_plugins,
         list_rewards,
+        plugin_host,
         register_reward,
         reload_plugins,
         reset_plugins,

@@ -7,7 +7,6 @@ import json
 import math
 import os
 import sys
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -126,11 +125,12 @@ def _drift_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from .plugins import broken_plugins, list_plugins, registry
+    from .plugins import plugin_host
 
-    reg = registry()
+    host = plugin_host()
+    reg = host.registry
     entries = reg.entries()
-    broken = broken_plugins()
+    broken = host.broken()
     conflicts = reg.conflicts()
     if args.json:
         print(
@@ -140,7 +140,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                     "plugins": [
                         {"distribution": p.distribution, "version": p.version, "entry_point": p.entry_point,
                          "rewards": list(p.rewards)}
-                        for p in list_plugins()
+                        for p in host.plugins()
                     ],
                     "broken_plugins": [b.as_json() for b in broken],
                     "conflicts": {name: [e.provider for e in group] for name, group in conflicts.items()},
@@ -175,18 +175,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .plugins import registry
-    from .params import describe_params
-    from .reward import BaseReward, format_score_range, score_bounds
+    from .plugins import plugin_host
+    from .reward import format_score_range
 
-    entry = registry().resolve(args.name)
-    target = entry.load()
-    is_class = isinstance(target, type) and issubclass(target, BaseReward)
-    params = describe_params(target.config_class) if is_class else []
-    score_range = score_bounds(getattr(target, "score_range", None), entry.versioned_name)
-    doc = textwrap.dedent(getattr(target, "__doc__", None) or "").strip()
+    reward = plugin_host().target(args.name)
+    params, score_range, doc = reward.params, reward.score_range, reward.doc
     if args.json:
-        data = entry.as_json() | {
+        data = reward.entry.as_json() if reward.entry is not None else {"name": reward.name, "target": reward.name}
+        data |= {
+            "kind": reward.kind,
             "doc": doc,
             "params": [p.as_json() for p in params],
             # JSON has no infinity: an open side is null
@@ -194,10 +191,11 @@ def _cmd_show(args: argparse.Namespace) -> int:
         }
         print(json.dumps(data, indent=2))
         return 0
-    print(f"{entry.versioned_name}  ({entry.provider})")
-    if entry.aliases:
+    entry = reward.entry
+    print(f"{reward.display_name}" + (f"  ({entry.provider})" if entry is not None else ""))
+    if entry is not None and entry.aliases:
         print(f"aliases: {', '.join(entry.aliases)}")
-    print(f"target: {entry.target_path}")
+    print(f"target: {entry.target_path if entry is not None else reward.name}")
     print(f"score range: {format_score_range(score_range)}")
     print("params:" if params else "params: none")
     for p in params:

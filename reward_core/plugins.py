@@ -1,29 +1,34 @@
-"""Plugin discovery: entry points read once per process, allow/deny lists, strict mode, broken plugins.
+"""The plugin host: entry-point discovery, allow/deny lists, strict mode, broken plugins, and the registry.
 
-Listing imports only the plugins' small registration modules; a reward's own code is imported when its name
-is resolved (see `registry.RewardEntry.load`).
+One `PluginHost` per process (`plugin_host()`) owns everything discovery knows. Listing imports only the plugins'
+small registration modules; a reward's own code is imported when its name is resolved (`PluginHost.target`).
+The module-level functions (`list_rewards`, `register_reward`, ...) are the process-wide host's methods.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
-import re
 import threading
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import pluggy
+
 from .errors import PluginLoadError, RewardNameError, RewardPluginWarning
-from .registry import IN_PROCESS, RewardEntry, RewardRegistry, check_name, split_version
+from .hookspecs import ENTRY_POINT_GROUP, PROJECT_NAME
+from .registry import IN_PROCESS, RewardEntry, RewardRegistry, canonical_distribution, check_name, split_version
+from .target import RewardTarget
 
 __all__ = [
     "ENV_ALLOW",
     "ENV_DENY",
     "ENV_STRICT",
+    "PluginHost",
     "PluginInfo",
     "BrokenPlugin",
+    "plugin_host",
     "configure_plugins",
     "reload_plugins",
     "reset_plugins",
@@ -40,6 +45,23 @@ ENV_ALLOW = "REWARD_CORE_PLUGINS"
 ENV_DENY = "REWARD_CORE_DISABLE_PLUGINS"
 #: "1"/"true": a plugin that fails to import or register raises `PluginLoadError` instead of warning.
 ENV_STRICT = "REWARD_CORE_STRICT"
+
+#: reward-core's own plugin (TRL's rewards as `trl.*`): always offered, subject to the deny-list only.
+_BUILTIN_DISTRIBUTION = "reward-core"
+_BUILTIN_MODULE = "reward_core.integrations.trl_plugin"
+
+
+class _PluginManager(pluggy.PluginManager):
+    """pluggy's manager, not looking for hooks in a module's dunder attributes (`__builtins__`, `__spec__`...).
+
+    pluggy inspects every attribute of a registered plugin; most of a registration module's are dunders, and
+    skipping them keeps listing hundreds of installed packs fast. Misspelt hook names are still found.
+    """
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            return None
+        return super().parse_hookimpl_opts(plugin, name)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -74,49 +96,312 @@ class BrokenPlugin:
         }
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True, slots=True)
 class _Settings:
-    allow: frozenset[str] | None = None
-    deny: frozenset[str] = frozenset()
-    strict: bool = False
+    allow: frozenset[str] | None
+    deny: frozenset[str]
+    strict: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Source:
+    """One plugin module to load: the distribution behind it and how to import it."""
+
+    distribution: str
+    version: str
+    entry_point: str
+    load: Callable[[], Any]
 
 
 @dataclasses.dataclass
-class _Loaded:
+class _Discovery:
+    """What one discovery found: the registry and the plugins that loaded or broke."""
+
     registry: RewardRegistry
     plugins: list[PluginInfo]
     broken: list[BrokenPlugin]
 
 
 _UNSET: Any = object()
-_lock = threading.RLock()
-_overrides: dict[str, Any] = {}
-_local: list[RewardEntry] = []
-_entry_points: list[Any] | None = None
-_loaded: _Loaded | None = None
 
 
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+class PluginHost:
+    """Discovery state of a process: the pluggy manager, settings, in-process registrations, broken plugins and
+    the `RewardRegistry`.
+
+    Discovery runs on first use and again after `configure`, `reload` or `reset`. Each plugin is registered
+    with pluggy (which validates its hooks against `reward_core.hookspecs`) and its `register_rewards` hook
+    called in its own try/except: a plugin that fails is recorded as broken, its registrations are discarded,
+    and the others load regardless.
+    """
+
+    def __init__(self, group: str = ENTRY_POINT_GROUP) -> None:
+        self.group = group
+        self._lock = threading.RLock()
+        self._overrides: dict[str, Any] = {}
+        self._local: list[RewardEntry] = []
+        self._entry_points: list[Any] | None = None
+        self._manager: Any = None
+        self._discovery: _Discovery | None = None
+
+    # ---------------------------------------------------------------------------------------------- settings
+
+    def configure(
+        self,
+        *,
+        allow: Iterable[str] | str | None = _UNSET,
+        deny: Iterable[str] | str | None = _UNSET,
+        strict: bool | None = _UNSET,
+    ) -> None:
+        """Choose which plugins load; takes effect at the next listing or resolution.
+
+        :param allow: distribution names to load (all others are skipped); `None` loads all; `[]` loads none.
+            Overrides the `REWARD_CORE_PLUGINS` environment variable.
+        :param deny: distribution names never to load. Overrides `REWARD_CORE_DISABLE_PLUGINS`.
+        :param strict: raise `PluginLoadError` when a plugin fails instead of warning. Overrides
+            `REWARD_CORE_STRICT`.
+
+        Arguments left out keep their current setting; pass `None` to go back to the environment variable.
+        """
+        with self._lock:
+            for key, value in (("allow", allow), ("deny", deny), ("strict", strict)):
+                if value is None:
+                    self._overrides.pop(key, None)
+                elif value is not _UNSET:
+                    self._overrides[key] = value
+            self._discovery = None
+
+    def reload(self) -> None:
+        """Forget everything discovered and read the installed entry points again (after a `pip install`)."""
+        with self._lock:
+            self._entry_points = None
+            self._discovery = None
+
+    def reset(self) -> None:
+        """Back to a fresh process: forget in-process registrations, `configure` settings and discovery."""
+        with self._lock:
+            self._local.clear()
+            self._overrides.clear()
+            self._entry_points = None
+            self._discovery = None
+
+    def settings(self) -> _Settings:
+        """The allow-list, deny-list and strict mode in effect: `configure`'s values, else the environment's."""
+        allow = self._overrides.get("allow", _UNSET)
+        deny = self._overrides.get("deny", _UNSET)
+        strict = self._overrides.get("strict", _UNSET)
+        return _Settings(
+            allow=_names(os.environ.get(ENV_ALLOW)) if allow is _UNSET else _names(allow),
+            deny=(_names(os.environ.get(ENV_DENY, "")) if deny is _UNSET else _names(deny)) or frozenset(),
+            strict=_truthy(os.environ.get(ENV_STRICT, "")) if strict is _UNSET else bool(strict),
+        )
+
+    # ------------------------------------------------------------------------------------------ registration
+
+    def register_reward(
+        self,
+        name: str,
+        target: Any = None,
+        *,
+        summary: str | None = None,
+        aliases: Iterable[str] = (),
+        version: int | None = None,
+    ) -> Any:
+        """Register a reward in this process, without packaging; see `reward_core.register_reward`."""
+        if target is None:
+            def decorate(obj: Any) -> Any:
+                self.register_reward(name, obj, summary=summary, aliases=aliases, version=version)
+                return obj
+
+            return decorate
+        entry = make_entry(name, target, summary, aliases, version, IN_PROCESS, "", "register_reward")
+        with self._lock:
+            self._local[:] = [e for e in self._local if (e.name, e.version) != (entry.name, entry.version)] + [entry]
+            if self._discovery is not None:
+                self._discovery.registry.add(entry)
+        return target
+
+    # ---------------------------------------------------------------------------------------------- queries
+
+    @property
+    def registry(self) -> RewardRegistry:
+        """Every reward from allowed plugins and in-process registrations (discovered on first use)."""
+        return self._discover().registry
+
+    def plugins(self) -> list[PluginInfo]:
+        """The plugins that loaded, with the rewards each registered."""
+        return list(self._discover().plugins)
+
+    def broken(self) -> list[BrokenPlugin]:
+        """The plugins that failed to import or register."""
+        return list(self._discover().broken)
+
+    def resolve(self, name: str) -> RewardEntry:
+        """The entry of a bare, versioned or alias name (an unknown name's error names any broken plugin)."""
+        discovery = self._discover()
+        return discovery.registry.resolve(name, broken=[b.distribution for b in discovery.broken])
+
+    def target(self, name: str) -> RewardTarget:
+        """What `name` resolves to, imported: its kind, params, score range and documentation, and `build()`.
+
+        `name` is a registered name (bare, versioned or alias) or an import path `"package.module:attr"`. Both
+        `load_rewards` and `reward-core show` ask this, so they agree on what a name is.
+        """
+        if ":" in name:
+            return RewardTarget.from_import_path(name)
+        entry = self.resolve(name)
+        return RewardTarget(name=name, target=entry.load(), entry=entry)
+
+    # ---------------------------------------------------------------------------------------------- discovery
+
+    def _discover(self) -> _Discovery:
+        with self._lock:
+            if self._discovery is None:
+                self._discovery = self._load(self.settings())
+            return self._discovery
+
+    def _load(self, settings: _Settings) -> _Discovery:
+        from . import hookspecs
+
+        if self._manager is None:
+            self._manager = _PluginManager(PROJECT_NAME)
+            self._manager.add_hookspecs(hookspecs)
+        manager = self._manager
+        for name, _ in manager.list_name_plugin():  # a fresh discovery: settings or installed plugins changed
+            manager.unregister(name=name)
+        discovery = _Discovery(RewardRegistry(), [], [])
+        for source in self._sources(settings):
+            try:
+                module = source.load()
+                if manager.is_registered(module):  # two entry points naming one module: register it once
+                    continue
+                manager.register(module, name=source.entry_point)
+                try:
+                    manager.check_pending()  # a hook pluggy does not know: a misspelt name
+                    staged = self._call_hooks(manager, source)
+                except BaseException:
+                    manager.unregister(module)
+                    raise
+            except Exception as exc:
+                discovery.broken.append(self._broken(source, exc, settings.strict))
+                continue
+            for entry in staged:
+                discovery.registry.add(entry)
+            discovery.plugins.append(
+                PluginInfo(source.distribution, source.version, source.entry_point,
+                           tuple(e.versioned_name for e in staged))
+            )
+        for entry in self._local:
+            discovery.registry.add(entry)
+        return discovery
+
+    def _sources(self, settings: _Settings) -> list[_Source]:
+        sources = []
+        if _BUILTIN_DISTRIBUTION not in settings.deny:  # built-ins ignore the allow-list (like llm's)
+            sources.append(_Source(_BUILTIN_DISTRIBUTION, _own_version(), _BUILTIN_MODULE, _import_builtin))
+        for ep in self._scan():
+            distribution, version = _distribution(ep)
+            key = canonical_distribution(distribution)
+            if key in settings.deny or (settings.allow is not None and key not in settings.allow):
+                continue
+            sources.append(_Source(distribution, version, f"{ep.name} = {ep.value}", ep.load))
+        return sources
+
+    def _scan(self) -> list[Any]:
+        # importlib.metadata re-reads every distribution's metadata on each call: scan once per process.
+        if self._entry_points is None:
+            import importlib_metadata
+
+            self._entry_points = list(importlib_metadata.entry_points(group=self.group))
+        return self._entry_points
+
+    @staticmethod
+    def _call_hooks(manager: Any, source: _Source) -> list[RewardEntry]:
+        """Call this plugin's `register_rewards` alone, staging what it registers under its distribution.
+
+        Calling each plugin's implementation on its own (rather than `manager.hook.register_rewards()` for all)
+        keeps one failing plugin from aborting the others and attributes each registration to its distribution.
+        """
+        staged: list[RewardEntry] = []
+
+        def register(
+            name: str,
+            target: Any,
+            *,
+            summary: str | None = None,
+            aliases: Iterable[str] = (),
+            version: int | None = None,
+        ) -> None:
+            staged.append(
+                make_entry(name, target, summary, aliases, version, source.distribution, source.version,
+                           source.entry_point)
+            )
+
+        arguments = {"register": register}
+        for impl in manager.hook.register_rewards.get_hookimpls():
+            if impl.plugin_name == source.entry_point:
+                impl.function(**{arg: arguments[arg] for arg in impl.argnames})
+        return staged
+
+    @staticmethod
+    def _broken(source: _Source, exc: Exception, strict: bool) -> BrokenPlugin:
+        broken = BrokenPlugin(source.distribution, source.version, source.entry_point,
+                              f"{type(exc).__name__}: {exc}", exc)
+        if strict:
+            raise PluginLoadError(
+                f"plugin {broken.describe()}. Fix or uninstall {source.distribution!r}, or exclude it with "
+                f"{ENV_DENY}={source.distribution}."
+            ) from exc
+        warnings.warn(
+            RewardPluginWarning(
+                f"reward-core: plugin {broken.describe()} — skipped; other plugins are unaffected. Exclude it "
+                f"with {ENV_DENY}={source.distribution}, or set {ENV_STRICT}=1 to make this an error."
+            ),
+            stacklevel=6,
+        )
+        return broken
 
 
-def _names(value: str | Iterable[str] | None) -> frozenset[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = value.split(",")
-    return frozenset(_normalize(v.strip()) for v in value if v.strip())
-
-
-def _settings() -> _Settings:
-    allow = _overrides.get("allow", _UNSET)
-    deny = _overrides.get("deny", _UNSET)
-    strict = _overrides.get("strict", _UNSET)
-    return _Settings(
-        allow=_names(os.environ.get(ENV_ALLOW)) if allow is _UNSET else _names(allow),
-        deny=(_names(os.environ.get(ENV_DENY, "")) if deny is _UNSET else _names(deny)) or frozenset(),
-        strict=os.environ.get(ENV_STRICT, "").lower() in {"1", "true", "yes"} if strict is _UNSET else bool(strict),
+def make_entry(
+    name: str,
+    target: Any,
+    summary: str | None,
+    aliases: Iterable[str],
+    version: int | None,
+    distribution: str,
+    distribution_version: str,
+    plugin: str,
+) -> RewardEntry:
+    """A checked `RewardEntry` for one `register(...)` call: name and aliases valid, version consistent."""
+    check_name(name)
+    base, suffix_version = split_version(name)
+    if version is not None and suffix_version is not None and version != suffix_version:
+        raise RewardNameError(f"reward {name!r}: version={version} contradicts the '.v{suffix_version}' suffix")
+    aliases = tuple(aliases)
+    for alias in aliases:
+        check_name(alias)
+    if summary is None and not isinstance(target, str):
+        summary = (getattr(target, "__doc__", None) or "").strip().split("\n", 1)[0]
+    return RewardEntry(
+        name=base,
+        version=version or suffix_version or 1,
+        target=target,
+        summary=summary or "",
+        aliases=aliases,
+        distribution=distribution,
+        distribution_version=distribution_version,
+        plugin=plugin,
     )
+
+
+# ---------------------------------------------------------------------------------------- the process's host
+
+_host = PluginHost()
+
+
+def plugin_host() -> PluginHost:
+    """The process-wide `PluginHost` that `get_reward`, `load_rewards`, the CLI and the server ask."""
+    return _host
 
 
 def configure_plugins(
@@ -135,32 +420,17 @@ def configure_plugins(
 
     Arguments left out keep their current setting; pass `None` to go back to the environment variable.
     """
-    with _lock:
-        global _loaded
-        for key, value in (("allow", allow), ("deny", deny), ("strict", strict)):
-            if value is None:
-                _overrides.pop(key, None)
-            elif value is not _UNSET:
-                _overrides[key] = value
-        _loaded = None
+    _host.configure(allow=allow, deny=deny, strict=strict)
 
 
 def reload_plugins() -> None:
     """Forget everything discovered and read the installed entry points again (after a `pip install`)."""
-    global _entry_points, _loaded
-    with _lock:
-        _entry_points = None
-        _loaded = None
+    _host.reload()
 
 
 def reset_plugins() -> None:
     """Back to a fresh process: forget in-process registrations, `configure_plugins` settings and discovery."""
-    global _entry_points, _loaded
-    with _lock:
-        _local.clear()
-        _overrides.clear()
-        _entry_points = None
-        _loaded = None
+    _host.reset()
 
 
 def register_reward(
@@ -181,194 +451,55 @@ def register_reward(
 
     Registering the same name again replaces the earlier registration.
     """
-    if target is None:
-        return lambda obj: (register_reward(name, obj, summary=summary, aliases=aliases, version=version), obj)[1]
-    entry = _make_entry(name, target, summary, aliases, version, IN_PROCESS, "", "register_reward")
-    with _lock:
-        _local[:] = [e for e in _local if (e.name, e.version) != (entry.name, entry.version)] + [entry]
-        if _loaded is not None:
-            _loaded.registry.add(entry)
-    return target
+    return _host.register_reward(name, target, summary=summary, aliases=aliases, version=version)
 
 
 def list_rewards() -> list[RewardEntry]:
     """Every registered reward (all versions), sorted by name; imports no reward implementation."""
-    return _load().registry.entries()
+    return _host.registry.entries()
 
 
 def registry() -> RewardRegistry:
     """The registry of every reward from allowed plugins and in-process registrations (loaded on first use)."""
-    return _load().registry
+    return _host.registry
 
 
 def list_plugins() -> list[PluginInfo]:
     """The plugins that loaded, with the rewards each registered."""
-    return list(_load().plugins)
+    return _host.plugins()
 
 
 def broken_plugins() -> list[BrokenPlugin]:
     """The plugins that failed to import or register."""
-    return list(_load().broken)
+    return _host.broken()
 
 
-def _scan() -> list[Any]:
-    # importlib.metadata re-reads every distribution's metadata on each call: scan once per process.
-    global _entry_points
-    if _entry_points is None:
-        import importlib_metadata
-
-        _entry_points = list(importlib_metadata.entry_points(group=_group()))
-    return _entry_points
+# ------------------------------------------------------------------------------------------------- helpers
 
 
-def _group() -> str:
-    from .hookspecs import ENTRY_POINT_GROUP
-
-    return ENTRY_POINT_GROUP
-
-
-def _load() -> _Loaded:
-    global _loaded
-    with _lock:
-        if _loaded is None:
-            _loaded = _discover(_settings())
-        return _loaded
+def _names(value: str | Iterable[str] | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.split(",")
+    return frozenset(canonical_distribution(v.strip()) for v in value if v.strip())
 
 
-def _discover(settings: _Settings) -> _Loaded:
-    import pluggy
-
-    from . import _builtin, hookspecs
-
-    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-    manager.add_hookspecs(hookspecs)
-    loaded = _Loaded(RewardRegistry(), [], [])
-    sources: list[tuple[str, str, str, Callable[[], Any]]] = []
-    if "reward-core" not in settings.deny:  # built-ins ignore the allow-list (like llm's), not the deny-list
-        sources.append(("reward-core", _own_version(), "reward_core._builtin", lambda: _builtin))
-    for ep in _scan():
-        dist_name, dist_version = _dist(ep)
-        normalized = _normalize(dist_name)
-        if normalized in settings.deny or (settings.allow is not None and normalized not in settings.allow):
-            continue
-        sources.append((dist_name, dist_version, f"{ep.name} = {ep.value}", ep.load))
-    seen: set[int] = set()
-    for dist_name, dist_version, ep_label, load in sources:
-        try:
-            module = load()
-            staged = _call_plugin(manager, module, dist_name, dist_version, ep_label, seen)
-        except Exception as exc:
-            broken = BrokenPlugin(dist_name, dist_version, ep_label, f"{type(exc).__name__}: {exc}", exc)
-            if settings.strict:
-                raise PluginLoadError(
-                    f"plugin {broken.describe()}. Fix or uninstall {dist_name!r}, or exclude it with "
-                    f"{ENV_DENY}={dist_name}."
-                ) from exc
-            warnings.warn(
-                RewardPluginWarning(
-                    f"reward-core: plugin {broken.describe()} — skipped; other plugins are unaffected. "
-                    f"Exclude it with {ENV_DENY}={dist_name}, or set {ENV_STRICT}=1 to make this an error."
-                ),
-                stacklevel=4,
-            )
-            loaded.broken.append(broken)
-            continue
-        for entry in staged:
-            loaded.registry.add(entry)
-        loaded.plugins.append(PluginInfo(dist_name, dist_version, ep_label, tuple(e.versioned_name for e in staged)))
-    for entry in _local:
-        loaded.registry.add(entry)
-    return loaded
+def _truthy(value: str) -> bool:
+    return value.lower() in {"1", "true", "yes"}
 
 
-class _HookImpls:
-    """A plugin module's hook implementations alone, as registered with pluggy.
+def _import_builtin() -> Any:
+    import importlib
 
-    pluggy inspects every attribute of a registered object with `inspect.getattr_static`; handing it only the
-    marked functions made listing 200 installed packs 25 % faster.
-    """
-
-    def __init__(self, impls: dict[str, Any]) -> None:
-        self.__dict__.update(impls)
-
-    def __dir__(self) -> list[str]:
-        return list(self.__dict__)
+    return importlib.import_module(_BUILTIN_MODULE)
 
 
-def _call_plugin(
-    manager: Any, module: Any, dist: str, dist_version: str, ep_label: str, seen: set[int]
-) -> list[RewardEntry]:
-    """Register `module`'s hooks with pluggy (which validates them against the specs) and call them alone.
-
-    Each plugin's hook is called on its own, rather than through one `manager.hook.register_rewards()`, so
-    that one failing plugin cannot abort the others, and each registration is attributed to its distribution.
-    """
-    if id(module) in seen:  # two entry points naming one module: register it once
-        return []
-    seen.add(id(module))
-    marker = f"{manager.project_name}_impl"
-    impls = {name: obj for name, obj in vars(module).items() if callable(obj) and hasattr(obj, marker)}
-    unknown = sorted(set(impls) - set(_hook_names()))
-    if unknown:
-        raise PluginLoadError(f"unknown hook(s) {unknown}; reward-core's hooks are {_hook_names()}")
-    manager.register(_HookImpls(impls), name=f"{dist}:{ep_label}")
-    staged: list[RewardEntry] = []
-
-    def register(
-        name: str, target: Any, *, summary: str | None = None, aliases: Iterable[str] = (), version: int | None = None
-    ) -> None:
-        staged.append(_make_entry(name, target, summary, aliases, version, dist, dist_version, ep_label))
-
-    hook = impls.get("register_rewards")
-    if hook is not None:
-        code = hook.__code__
-        hook(**{arg: register for arg in code.co_varnames[: code.co_argcount] if arg == "register"})
-    return staged
-
-
-@functools.cache
-def _hook_names() -> list[str]:
-    from . import hookspecs
-
-    return [name for name, obj in vars(hookspecs).items() if hasattr(obj, f"{hookspecs.PROJECT_NAME}_spec")]
-
-
-def _make_entry(
-    name: str,
-    target: Any,
-    summary: str | None,
-    aliases: Iterable[str],
-    version: int | None,
-    dist: str,
-    dist_version: str,
-    plugin: str,
-) -> RewardEntry:
-    check_name(name)
-    base, suffix_version = split_version(name)
-    if version is not None and suffix_version is not None and version != suffix_version:
-        raise RewardNameError(f"reward {name!r}: version={version} contradicts the '.v{suffix_version}' suffix")
-    aliases = tuple(aliases)
-    for alias in aliases:
-        check_name(alias)
-    if summary is None and not isinstance(target, str):
-        summary = (getattr(target, "__doc__", None) or "").strip().split("\n", 1)[0]
-    return RewardEntry(
-        name=base,
-        version=version or suffix_version or 1,
-        target=target,
-        summary=summary or "",
-        aliases=aliases,
-        distribution=dist,
-        distribution_version=dist_version,
-        plugin=plugin,
-    )
-
-
-def _dist(ep: Any) -> tuple[str, str]:
+def _distribution(ep: Any) -> tuple[str, str]:
     """Name and version of the distribution behind an entry point.
 
-    Read from the first lines of METADATA: `dist.name`/`dist.version` run a full email-header parse each,
-    which was 40 % of listing time with 200 installed packs.
+    Read from the first lines of METADATA: `dist.name` and `dist.version` each parse every header, which costs
+    much of listing's time when hundreds of packs are installed.
     """
     dist = getattr(ep, "dist", None)
     if dist is None:

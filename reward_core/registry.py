@@ -11,11 +11,17 @@ from typing import Any
 
 from .errors import RewardConflictError, RewardLoadError, RewardNameError, UnknownRewardError
 
-__all__ = ["RewardEntry", "RewardRegistry", "split_version", "IN_PROCESS"]
+__all__ = ["RewardEntry", "RewardRegistry", "split_version", "check_name", "canonical_distribution", "import_target", "IN_PROCESS"]
 
 IN_PROCESS = "<in-process>"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 _VERSION = re.compile(r"(?P<base>.+)\.v(?P<version>[0-9]+)")
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def canonical_distribution(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503): `Reward_Core.Math` → `reward-core-math`."""
+    return _SEPARATORS.sub("-", name).lower()
 
 
 def split_version(name: str) -> tuple[str, int | None]:
@@ -89,6 +95,7 @@ def import_target(path: str) -> Any:
 
 
 def check_name(name: str) -> None:
+    """Raise `RewardNameError` unless `name` is a qualified reward name (`<namespace>.<name>`)."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise RewardNameError(
             f"invalid reward name {name!r}: use '<namespace>.<name>' of letters, digits and underscores, "

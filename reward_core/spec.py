@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import inspect
 import json
 import math
 import os
@@ -15,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import (
-    InvalidParamsError,
     RewardCoreError,
-    RewardLoadError,
     RewardVersionDriftError,
     RewardVersionDriftWarning,
     SpecError,
@@ -25,8 +22,8 @@ from .errors import (
     drift_message,
 )
 from .guard import GuardedReward, guard
-from .params import build_config, config_params
-from .registry import IN_PROCESS, RewardEntry, import_target
+from .params import config_params
+from .registry import IN_PROCESS, RewardEntry, canonical_distribution
 
 __all__ = ["get_reward", "load_rewards", "LoadedRewards", "ResolvedReward"]
 
@@ -296,7 +293,7 @@ def _check_versions(records: Mapping[int, Mapping[str, Any]], source: str, allow
 
 def _drift(record: Mapping[str, Any]) -> VersionDrift | None:
     """How the installed provider of a manifest record differs from the recorded one (None: it does not)."""
-    from .plugins import _normalize, broken_plugins, registry
+    from .plugins import plugin_host
 
     recorded_dist = record.get("distribution")
     recorded_version = record.get("distribution_version") or ""
@@ -311,13 +308,13 @@ def _drift(record: Mapping[str, Any]) -> VersionDrift | None:
         if installed_version is None:
             installed_dist = None
     else:
-        entry = registry().resolve(pinned, broken=[b.distribution for b in broken_plugins()])
+        entry = plugin_host().resolve(pinned)
         installed_dist, installed_version = entry.distribution, entry.distribution_version
         if not recorded_dist:
             return None
     if (
         installed_dist is not None
-        and _normalize(installed_dist) == _normalize(recorded_dist)
+        and canonical_distribution(installed_dist) == canonical_distribution(recorded_dist)
         and (installed_version or "") == recorded_version
     ):
         return None
@@ -444,88 +441,19 @@ def _read_spec_file(path: Path) -> Any:
 
 
 def _resolve(name: str, params: Mapping[str, Any], log_name: str | None, on_error: str) -> ResolvedReward:
-    from .plugins import broken_plugins, registry
+    from .plugins import plugin_host
 
     if not isinstance(name, str) or not name:
         raise SpecError(f"a reward name must be a non-empty string, got {name!r}")
-    entry: RewardEntry | None = None
-    if ":" in name:
-        try:
-            target = import_target(name)
-        except (ImportError, AttributeError) as exc:
-            raise RewardLoadError(
-                f"import path {name!r} could not be loaded: {type(exc).__name__}: {exc}. Check the module is "
-                "importable and the attribute exists ('package.module:attribute')."
-            ) from exc
-        default_log_name = name.rpartition(":")[2].rsplit(".", 1)[-1]
-    else:
-        reg = registry()
-        entry = reg.resolve(name, broken=[b.distribution for b in broken_plugins()])
-        target = entry.load()
-        default_log_name = name
-    log_name = log_name or default_log_name
-    reward, config = _instantiate(target, dict(params), name, log_name)
+    target = plugin_host().target(name)
+    log_name = log_name or target.default_log_name
+    reward, config = target.build(params, log_name)
     return ResolvedReward(
         name=name,
         log_name=log_name,
         weight=1.0,
-        reward=guard(reward, log_name, entry, on_error),
-        entry=entry,
+        reward=guard(reward, log_name, target.entry, on_error),
+        entry=target.entry,
         params=config_params(config) if config is not None else dict(params),
         on_error=on_error,
     )
-
-
-def _instantiate(target: Any, params: dict[str, Any], name: str, log_name: str) -> tuple[Any, Any]:
-    from .reward import BaseReward, score_bounds
-
-    if isinstance(target, type) and issubclass(target, BaseReward):
-        config = build_config(target.config_class, params, reward=name, name=log_name)
-        if _accepts_config(target):
-            reward = target(config)
-            score_bounds(reward.score_range, name)  # the instance's: params may have moved it
-            return reward, config
-        if params:
-            raise InvalidParamsError(f"reward {name!r}: {target.__name__}() takes no parameters, got {sorted(params)}")
-        reward = target()
-        reward.__name__ = log_name
-        return reward, reward.config
-    if isinstance(target, BaseReward):
-        if params:
-            raise InvalidParamsError(f"reward {name!r} is a ready instance and takes no parameters, got {sorted(params)}")
-        return target, target.config
-    if callable(target):
-        return (_bind(target, params, name) if params or isinstance(target, type) else target), None
-    raise RewardLoadError(f"{name!r} resolves to {type(target).__name__} {target!r}, which is not callable")
-
-
-def _bind(target: Any, params: dict[str, Any], name: str) -> Any:
-    # A class is built with the params; a function gets them bound with functools.partial (TRL unwraps it).
-    try:
-        signature = inspect.signature(target)
-    except (TypeError, ValueError):
-        signature = None
-    if signature is not None:
-        accepted = {
-            p.name: p
-            for p in signature.parameters.values()
-            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in {"prompts", "completions"}
-        }
-        unknown = sorted(set(params) - set(accepted))
-        if unknown:
-            listing = ", ".join(
-                p.name + ("" if p.default is p.empty else f"={p.default!r}") for p in accepted.values()
-            ) or "(none)"
-            raise InvalidParamsError(f"reward {name!r}: unknown parameter(s) {unknown}; accepted: {listing}")
-    if isinstance(target, type):
-        return target(**params)
-    return functools.partial(target, **params)
-
-
-def _accepts_config(cls: type) -> bool:
-    try:
-        parameters = inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        return True
-    return "config" in parameters or any(p.kind is p.VAR_POSITIONAL for p in parameters.values())
-

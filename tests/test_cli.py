@@ -37,10 +37,10 @@ def test_list_json_and_broken_plugins(fixture_sites):
     data = json.loads(result.stdout)
     names = {r["versioned_name"] for r in data["rewards"]}
     assert {"fixture.length.v1", "fixture.scaled.v2", "heavy.symbolic.v1"} <= names
-    assert {b["entry_point"].split(" =")[0] for b in data["broken_plugins"]} == {"broken-import", "broken-register"}
+    assert {b["entry_point"].split(" =")[0] for b in data["broken_plugins"]} == {"broken-import", "broken-register", "broken-hook-name"}
     assert "RewardPluginWarning" in result.stderr  # also shown as a warning
     table = cli(fixture_sites, "list", groups=("good", "broken"))
-    assert "2 plugin(s) failed to load" in table.stdout and "a_module_that_does_not_exist" in table.stdout
+    assert "3 plugin(s) failed to load" in table.stdout and "a_module_that_does_not_exist" in table.stdout
 
 
 def test_strict_flag_and_plugin_selection_flags(fixture_sites):
@@ -137,3 +137,23 @@ def test_score_refuses_a_drifted_manifest_unless_allowed(fixture_sites, use_plug
 def test_train_accepts_allow_version_drift(fixture_sites):
     result = cli(fixture_sites, "train", "--help")
     assert result.returncode == 0 and "--allow-version-drift" in result.stdout
+
+
+def test_show_lists_a_function_rewards_keyword_params_and_they_are_what_loading_accepts(fixture_sites, use_plugins):
+    data = json.loads(cli(fixture_sites, "show", "fixture.contains", "--json").stdout)
+    assert data["kind"] == "function"
+    assert [(p["name"], p["default"]) for p in data["params"]] == [("needle", "42")]
+    use_plugins("good")
+    import reward_core
+
+    shown = reward_core.get_reward("fixture.contains", needle="ab")
+    assert shown(prompts=["p"], completions=["xaby"]) == [1.0]
+    with pytest.raises(reward_core.InvalidParamsError, match="accepted: needle='42'"):
+        reward_core.get_reward("fixture.contains", haystack="x")
+
+
+def test_show_takes_an_import_path_like_load_rewards_does(fixture_sites):
+    result = cli(fixture_sites, "show", "rc_fixture_good.rewards:LengthReward")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("rc_fixture_good.rewards:LengthReward\n")
+    assert "cap: int = 100" in result.stdout and "score range: [0.0, +inf)" in result.stdout

@@ -107,12 +107,15 @@ def test_broken_plugins_are_recorded_and_warned_and_never_break_the_others(use_p
     assert "fixture.length" in names
     assert "broken.first" not in names  # registrations of a plugin that failed half-way are discarded
     broken = {b.entry_point.split(" =")[0]: b for b in reward_core.broken_plugins()}
-    assert set(broken) == {"broken-import", "broken-register"}
+    assert set(broken) == {"broken-import", "broken-register", "broken-hook-name"}
     assert broken["broken-import"].distribution == "rc-fixture-broken"
     assert broken["broken-import"].version == "0.0.1"
     assert "ModuleNotFoundError" in broken["broken-import"].error
     assert "fails half-way" in broken["broken-register"].error
-    assert len(warned) == 2 and "REWARD_CORE_STRICT" in str(warned[0].message)
+    # pluggy validates hooks against reward-core's specs: a misspelt hook name breaks only its plugin
+    assert "unknown hook 'register_reward'" in broken["broken-hook-name"].error
+    assert "broken.misspelt" not in names
+    assert len(warned) == 3 and "REWARD_CORE_STRICT" in str(warned[0].message)
     assert reward_core.get_reward("fixture.length")(prompts=["p"], completions=["ab"]) == [2.0]
     with pytest.raises(UnknownRewardError, match="rc-fixture-broken"):  # the error points at the broken plugin
         reward_core.get_reward("broken.first")
@@ -125,7 +128,7 @@ def test_strict_mode_from_api_and_environment(use_plugins, monkeypatch):
         reward_core.list_rewards()
     reward_core.configure_plugins(strict=None)
     monkeypatch.setenv("REWARD_CORE_STRICT", "1")
-    with pytest.raises(PluginLoadError, match="broken-import"):
+    with pytest.raises(PluginLoadError, match="entry point broken-"):
         reward_core.list_rewards()
 
 
@@ -197,3 +200,24 @@ def test_hooks_are_documented_with_parameters_and_an_example():
         assert ":param register:" in doc and "Example::" in doc and "When it fires" in doc
     assert reward_core.hookimpl is hookspecs.hookimpl
     assert reward_core.ENTRY_POINT_GROUP == "reward_core"
+
+
+def test_a_plugin_host_owns_its_own_state(use_plugins):
+    use_plugins("good")
+    host = reward_core.PluginHost()
+    host.configure(allow=["rc-fixture-good"], deny=["reward-core"])
+
+    @host.register_reward("lab.only_here")
+    def only_here(completions, bonus=1.0, **kwargs):
+        return [bonus] * len(completions)
+
+    target = host.target("lab.only_here")
+    assert target.kind == "function" and [p.name for p in target.params] == ["bonus"]
+    reward, _ = target.build({"bonus": 2.0}, "lab.only_here")
+    assert reward(prompts=["p"], completions=["c"]) == [2.0]
+    names = {e.name for e in host.registry.entries()}
+    assert {"fixture.length", "lab.only_here"} <= names  # its allow-list, its in-process registration
+    assert "heavy.symbolic" not in names and not any(n.startswith("trl.") for n in names)  # its deny-list
+    with pytest.raises(UnknownRewardError):  # the process-wide host never saw it
+        reward_core.get_reward("lab.only_here")
+    assert reward_core.plugin_host().target("fixture.length").entry.distribution == "rc-fixture-good"

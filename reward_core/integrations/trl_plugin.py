@@ -1,13 +1,15 @@
-"""reward-core's own plugin, always loaded (like pytest's built-in plugins): TRL's rewards by name."""
+"""reward-core's own plugin, always loaded (like pytest's built-in plugins): TRL's rewards as `trl.*`.
+
+Kept apart from `trl_rewards`, the adapters, so that listing rewards imports no adapter code.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .hookspecs import hookimpl
+from ..hookspecs import hookimpl
 
-#: name -> (adapter class in reward_core.integrations.trl_rewards, summary, aliases). Kept here, not beside the
-#: adapters, so that listing imports no adapter code.
+#: name -> (adapter class in reward_core.integrations.trl_rewards, summary, aliases).
 TRL_REWARDS = {
     "trl.accuracy_reward": ("TrlAccuracyReward", "TRL's math-verify accuracy (1.0 right, None if gold unparsable).", ()),
     "trl.reasoning_accuracy_reward": ("TrlReasoningAccuracyReward", "TRL's accuracy of the text after </think>.", ()),

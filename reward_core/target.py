@@ -1,0 +1,176 @@
+"""What a reward name points at, and how it becomes an instance: its kind, params, score range and docs.
+
+`PluginHost.target(name)` returns a `RewardTarget`; `load_rewards` builds instances from it and
+`reward-core show` describes it, so both read a reward the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import textwrap
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from .errors import InvalidParamsError, RewardLoadError
+from .params import ParamInfo, build_config, describe_params
+from .registry import RewardEntry, import_target
+
+__all__ = ["RewardTarget"]
+
+Kind = Literal["configured class", "reward class", "class", "instance", "function"]
+
+#: Arguments every reward receives from the trainer, never parameters.
+_CALL_ARGUMENTS = frozenset({"prompts", "completions"})
+
+
+@dataclasses.dataclass(frozen=True)
+class RewardTarget:
+    """A resolved reward before it is built: the imported object and the entry it came from.
+
+    `entry` is None for an import path (`"package.module:attr"`).
+    """
+
+    name: str
+    target: Any
+    entry: RewardEntry | None = None
+
+    @classmethod
+    def from_import_path(cls, path: str) -> RewardTarget:
+        """The object at `"package.module:attr"`; `RewardLoadError` says what to check when it cannot be imported."""
+        try:
+            target = import_target(path)
+        except (ImportError, AttributeError) as exc:
+            raise RewardLoadError(
+                f"import path {path!r} could not be loaded: {type(exc).__name__}: {exc}. Check the module is "
+                "importable and the attribute exists ('package.module:attribute')."
+            ) from exc
+        return cls(name=path, target=target)
+
+    @property
+    def display_name(self) -> str:
+        """The pinned name (`math.answer_correctness.v1`), or the import path."""
+        return self.entry.versioned_name if self.entry is not None else self.name
+
+    @property
+    def default_log_name(self) -> str:
+        """The name TRL logs the reward under unless a spec gives one: the name asked, or the attribute's."""
+        if self.entry is None:
+            return self.name.rpartition(":")[2].rsplit(".", 1)[-1]
+        return self.name
+
+    @property
+    def kind(self) -> Kind:
+        """How params reach the reward.
+
+        - `configured class`: a `BaseReward` subclass, built from its validated config;
+        - `reward class`: a `BaseReward` subclass whose constructor takes no config (no params);
+        - `class`: any other class, built with the params as keywords;
+        - `instance`: a ready `BaseReward` (no params);
+        - `function`: a callable, with the params bound as keywords.
+        """
+        from .reward import BaseReward
+
+        target = self.target
+        if isinstance(target, type) and issubclass(target, BaseReward):
+            return "configured class" if _accepts_config(target) else "reward class"
+        if isinstance(target, BaseReward):
+            return "instance"
+        if callable(target):
+            return "class" if isinstance(target, type) else "function"
+        raise RewardLoadError(f"{self.name!r} resolves to {type(target).__name__} {target!r}, which is not callable")
+
+    @property
+    def params(self) -> list[ParamInfo]:
+        """The parameters the reward accepts: its config's fields, or a function's or class's keyword arguments."""
+        kind = self.kind
+        if kind == "configured class":
+            return describe_params(self.target.config_class)
+        if kind in ("reward class", "instance"):
+            return []
+        return [
+            ParamInfo(
+                name=p.name,
+                type=Any if p.annotation is p.empty else p.annotation,
+                default=dataclasses.MISSING if p.default is p.empty else p.default,
+            )
+            for p in (_keyword_parameters(self.target) or {}).values()
+        ]
+
+    @property
+    def score_range(self) -> tuple[float, float] | None:
+        """The declared score range as floats (an open side is ±inf), or None when the reward declares none."""
+        from .reward import score_bounds
+
+        return score_bounds(getattr(self.target, "score_range", None), self.display_name)
+
+    @property
+    def doc(self) -> str:
+        return textwrap.dedent(getattr(self.target, "__doc__", None) or "").strip()
+
+    def build(self, params: Mapping[str, Any], log_name: str) -> tuple[Any, Any]:
+        """A ready reward built with `params`, logging as `log_name`, and its config (None for plain callables).
+
+        Raises `InvalidParamsError` naming the reward for an unknown or ill-typed parameter.
+        """
+        from .reward import score_bounds
+
+        params = dict(params)
+        target, name = self.target, self.name
+        kind = self.kind
+        if kind == "configured class":
+            config = build_config(target.config_class, params, reward=name, name=log_name)
+            reward = target(config)
+            score_bounds(reward.score_range, name)  # the instance's: params may have moved it
+            return reward, config
+        if kind == "instance":
+            if params:
+                raise InvalidParamsError(
+                    f"reward {name!r} is a ready instance and takes no parameters, got {sorted(params)}"
+                )
+            return target, target.config
+        if kind == "reward class":
+            if params:
+                raise InvalidParamsError(f"reward {name!r}: {target.__name__}() takes no parameters, got {sorted(params)}")
+            reward = target()
+            reward.__name__ = log_name
+            return reward, reward.config
+        if not params and kind == "function":
+            return target, None
+        return self._bind(params), None
+
+    def _bind(self, params: dict[str, Any]) -> Any:
+        # A class is built with the params; a function gets them bound with functools.partial (TRL unwraps it).
+        accepted = _keyword_parameters(self.target)
+        if accepted is not None:
+            unknown = sorted(set(params) - set(accepted))
+            if unknown:
+                listing = ", ".join(
+                    p.name + ("" if p.default is p.empty else f"={p.default!r}") for p in accepted.values()
+                ) or "(none)"
+                raise InvalidParamsError(f"reward {self.name!r}: unknown parameter(s) {unknown}; accepted: {listing}")
+        if isinstance(self.target, type):
+            return self.target(**params)
+        return functools.partial(self.target, **params)
+
+
+def _keyword_parameters(target: Any) -> dict[str, inspect.Parameter] | None:
+    """The parameters a callable accepts by keyword, besides prompts and completions (None: not inspectable)."""
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return None
+    return {
+        p.name: p
+        for p in signature.parameters.values()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in _CALL_ARGUMENTS
+    }
+
+
+def _accepts_config(cls: type) -> bool:
+    try:
+        parameters = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return True
+    return "config" in parameters or any(p.kind is p.VAR_POSITIONAL for p in parameters.values())
