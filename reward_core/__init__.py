@@ -31,6 +31,7 @@ _EXPORTS = {
     # resolution and specs
     "get_reward": "spec",
     "load_rewards": "spec",
+    "read_spec": "spec",
     "LoadedRewards": "spec",
     "ResolvedReward": "spec",
     "GuardedReward": "guard",
@@ -135,4 +136,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
     from .runtime import cpus_per_rank, local_world_size
     from .serving.client import remote_rewards
     from .reward import BaseReward, RewardConfig, column, completion_text, is_async_reward, prompt_text
-    from .spec import LoadedRewards, ResolvedReward, get_reward, load_rewards
+    from .spec import LoadedRewards, ResolvedReward, get_reward, load_rewards, read_spec

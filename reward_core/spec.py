@@ -22,10 +22,11 @@ from .errors import (
     drift_message,
 )
 from .guard import GuardedReward, guard
+from .interpolation import interpolate
 from .params import config_params
 from .registry import IN_PROCESS, RewardEntry, canonical_distribution
 
-__all__ = ["get_reward", "load_rewards", "LoadedRewards", "ResolvedReward"]
+__all__ = ["get_reward", "load_rewards", "read_spec", "LoadedRewards", "ResolvedReward"]
 
 _SPEC_KEYS = {
     "name": "required",
@@ -33,7 +34,10 @@ _SPEC_KEYS = {
     "params": "default {}",
     "log_name": "default: the name",
     "on_error": "'raise' or 'skip'; default: the spec's on_error, else $REWARD_CORE_ON_ERROR, else 'raise'",
+    "enabled": "default true; false or empty (e.g. ${VAR:+true} with VAR unset) leaves the entry out",
 }
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"", "false", "0", "no", "off"})
 #: Default failure policy of guarded rewards (see `GuardedReward`): "raise" or "skip".
 ENV_ON_ERROR = "REWARD_CORE_ON_ERROR"
 #: "1"/"true": loading a manifest whose versions differ from the installed ones warns instead of raising.
@@ -90,6 +94,8 @@ class LoadedRewards:
     #: Where the rewards are scored when not in this process: an object whose `manifest()` answers the
     #: manifest (the client of a `reward-core serve`, see `reward_core.remote_rewards`); None: in-process.
     source: Any = dataclasses.field(default=None, compare=False, repr=False)
+    #: Names of the spec's entries left out by `enabled: false` (or an `enabled` that expanded to nothing).
+    left_out: tuple[str, ...] = ()
 
     @property
     def reward_funcs(self) -> list[GuardedReward]:
@@ -175,6 +181,17 @@ def load_rewards(spec: Any, *, allow_version_drift: bool | None = None) -> Loade
     Two entries with the same log name (one reward twice, with different params) are told apart in TRL's
     metrics by a `#2`, `#3`... suffix unless a `log_name` is given.
 
+    Entries may name environment variables, the shell's way (see `reward_core.interpolation`): `${NAME}`,
+    `${NAME:-default}`, `${NAME:?message}`, `${NAME:+text}`. An entry with `enabled: false` (or an `enabled`
+    that expands to nothing) is left out and listed in `LoadedRewards.left_out`::
+
+        - name: judge.answer_relevancy
+          enabled: ${JUDGE_URL:+true}          # only when a judge endpoint is configured
+          params: {base_url: "${JUDGE_URL}", model: "${JUDGE_MODEL:-gpt-4.1-mini}"}
+
+    Expanded values are what the manifest records, so give a secret's variable name (`api_key_env`), never a
+    secret, as a param.
+
     A run's manifest (`LoadedRewards.manifest()`, `reward_manifest.json`) is a spec too, recognised by its
     records (entries with `resolved`, `distribution` and `distribution_version`): each is rebuilt exactly as
     recorded, pinned version, full params, weight, log name and on_error. When an installed distribution's
@@ -185,12 +202,12 @@ def load_rewards(spec: Any, *, allow_version_drift: bool | None = None) -> Loade
     source = "spec"
     if isinstance(spec, (str, os.PathLike)):
         source = str(spec)
-        spec = _read_spec_file(Path(spec))
+        spec = read_spec(spec)
     default_on_error = _default_on_error()
     if isinstance(spec, Mapping):
         if "rewards" not in spec:  # other top-level keys (a training config) may sit beside "rewards"
             raise SpecError(f"{source}: expected a list of rewards or a mapping with a 'rewards' key")
-        default_on_error = _check_on_error(spec.get("on_error", default_on_error), source)
+        default_on_error = _check_on_error(interpolate(spec.get("on_error", default_on_error), source), source)
         spec = spec["rewards"]
     if not isinstance(spec, Sequence) or isinstance(spec, (str, bytes)):
         raise SpecError(f"{source}: rewards must be a list of names or {{name, weight, params}} mappings")
@@ -199,8 +216,14 @@ def load_rewards(spec: Any, *, allow_version_drift: bool | None = None) -> Loade
         source = "manifest" if source == "spec" else source
         _check_versions(records, source, _allow_drift(allow_version_drift))
     resolved: list[ResolvedReward] = []
+    left_out: list[str] = []
     taken: set[str] = set()
     for index, item in enumerate(spec):
+        if index not in records:  # a record is rebuilt exactly as recorded; an entry may use ${VARIABLES}
+            if not _enabled(item, index, source):
+                left_out.append(str(item.get("name")))
+                continue
+            item = interpolate(item, f"{source}, entry {index}")
         if index in records:
             name, pinned, weight, params, log_name, on_error = _parse_record(item, index, source, default_on_error)
         else:
@@ -220,7 +243,26 @@ def load_rewards(spec: Any, *, allow_version_drift: bool | None = None) -> Loade
             exc.add_note(f"(in {source}, entry {index}: {pinned!r})")
             raise
         resolved.append(dataclasses.replace(reward, name=name, weight=weight))
-    return LoadedRewards(tuple(resolved))
+    return LoadedRewards(tuple(resolved), left_out=tuple(left_out))
+
+
+def read_spec(path: str | os.PathLike[str]) -> Any:
+    """The document of a spec file (YAML, TOML or JSON), as `load_rewards` reads it, before any `${VARIABLE}` is
+    expanded. A training config is a spec with more top-level keys beside `rewards`.
+    """
+    return _read_spec_file(Path(path))
+
+
+def _enabled(item: Any, index: int, source: str) -> bool:
+    if not isinstance(item, Mapping) or "enabled" not in item:
+        return True
+    where = f"{source}, entry {index} ({item.get('name')!r})"
+    value = interpolate(item["enabled"], where)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        value = value.strip().lower() in _TRUE
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: enabled must be true or false (or empty, for false), got {value!r}")
+    return value
 
 
 def is_manifest_record(item: Any) -> bool:

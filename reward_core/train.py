@@ -12,7 +12,6 @@ is one. Every run writes to `--output-dir`: `reward_manifest.json`, `log_history
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -21,15 +20,13 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "demo.yaml"
-JUDGE_ENV = {
-    "base_url": "REWARD_CORE_JUDGE_BASE_URL",
-    "model": "REWARD_CORE_JUDGE_MODEL",
-    "api_key_env": "REWARD_CORE_JUDGE_API_KEY_ENV",
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="YAML with `rewards:` (default: the demo's)")
+    parser.add_argument(
+        "--config", default=str(DEFAULT_CONFIG),
+        help="a reward spec (YAML, TOML or JSON) with `rewards:` and training settings (default: the demo's)",
+    )
     parser.add_argument("--model", help="a model id or path (default: a tiny model built locally)")
     parser.add_argument("--dataset", help="a dataset id or path, e.g. openai/gsm8k (default: built-in arithmetic)")
     parser.add_argument("--dataset-config", help="dataset configuration, e.g. main for gsm8k")
@@ -51,17 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    import yaml
-
     import reward_core
 
-    text = Path(args.config).read_text()
-    # JSON (a run's reward_manifest.json) is read as JSON: YAML 1.1 reads `1e-05` as a string
-    config = (json.loads(text) if args.config.endswith(".json") else yaml.safe_load(text)) or {}
-    spec = list(config.get("rewards") or [])
-    spec += judge_entries(config.get("judge_rewards") or [])
-    policy = {"on_error": config["on_error"]} if "on_error" in config else {}
-    rewards = reward_core.load_rewards({"rewards": spec, **policy})
+    config = reward_core.read_spec(args.config) or {}
+    rewards = reward_core.load_rewards(config)
+    if rewards.left_out:
+        print(f"note: the config leaves out {', '.join(rewards.left_out)} (enabled is false); see {args.config}",
+              file=sys.stderr)
     seed = args.seed if getattr(args, "seed", None) is not None else int(config.get("seed", 42))
 
     import torch
@@ -209,28 +202,6 @@ def use_compact_progress(trainer: Any, log_names: Sequence[str], lines: int = 15
 
 def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, (int, float)) else "-"
-
-
-def judge_entries(entries: list[Any]) -> list[Any]:
-    """The config's judge rewards, with the endpoint from the environment; none (and a note) without one."""
-    if not entries:
-        return []
-    names = ", ".join(e if isinstance(e, str) else e.get("name", "?") for e in entries)
-    if not os.environ.get(JUDGE_ENV["base_url"]):
-        print(
-            f"note: left out the judge reward(s) {names}: no judge endpoint is configured. Set "
-            f"{JUDGE_ENV['base_url']} (an OpenAI-compatible server), and optionally {JUDGE_ENV['model']} and "
-            f"{JUDGE_ENV['api_key_env']}, to include them.",
-            file=sys.stderr,
-        )
-        return []
-    endpoint = {param: os.environ[var] for param, var in JUDGE_ENV.items() if os.environ.get(var)}
-    out = []
-    for entry in entries:
-        entry = {"name": entry} if isinstance(entry, str) else dict(entry)
-        entry["params"] = {**endpoint, **(entry.get("params") or {})}
-        out.append(entry)
-    return out
 
 
 def load_dataset(args: argparse.Namespace) -> Any:

@@ -105,18 +105,24 @@ def test_two_process_distributed_training_on_cpu(tmp_path):
     assert len(records) == 2 * per_rank and {r["step"] for r in records} == {1}
 
 
-def test_main_job_leaves_the_judge_out_without_an_endpoint_and_says_why(tmp_path, capsys):
-    from reward_core.train import judge_entries
+def test_main_job_leaves_the_judge_out_without_an_endpoint_and_fills_it_in_from_the_environment(monkeypatch):
+    import reward_core
 
-    os.environ.pop("REWARD_CORE_JUDGE_BASE_URL", None)
-    assert judge_entries(["judge.answer_relevancy"]) == []
-    assert "no judge endpoint is configured" in capsys.readouterr().err
-    os.environ["REWARD_CORE_JUDGE_BASE_URL"] = "http://127.0.0.1:9/v1"
-    try:
-        (entry,) = judge_entries([{"name": "judge.answer_relevancy", "weight": 0.5}])
-    finally:
-        del os.environ["REWARD_CORE_JUDGE_BASE_URL"]
-    assert entry == {"name": "judge.answer_relevancy", "weight": 0.5, "params": {"base_url": "http://127.0.0.1:9/v1"}}
+    for variable in ("REWARD_CORE_JUDGE_BASE_URL", "REWARD_CORE_JUDGE_MODEL", "REWARD_CORE_JUDGE_API_KEY_ENV"):
+        monkeypatch.delenv(variable, raising=False)
+    config = reward_core.read_spec(DEMO_CONFIG)
+    without = reward_core.load_rewards(config)
+    assert without.left_out == ("judge.answer_relevancy",)
+    assert "judge.answer_relevancy" not in without.log_names
+
+    monkeypatch.setenv("REWARD_CORE_JUDGE_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("REWARD_CORE_JUDGE_MODEL", "local-judge")
+    with_judge = reward_core.load_rewards(config)
+    assert with_judge.left_out == ()
+    (judge,) = [r for r in with_judge if r.name == "judge.answer_relevancy"]
+    assert judge.weight == 0.25
+    assert judge.params["base_url"] == "http://127.0.0.1:9/v1" and judge.params["model"] == "local-judge"
+    assert judge.params["api_key_env"] == "OPENAI_API_KEY"  # the config's default for an unset variable
 
 
 # --- the main job's outputs: rewards.png, log_history.json, completions.jsonl and the terminal table ---
