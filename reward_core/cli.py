@@ -244,7 +244,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from .score import score_file
+    from .offline_scoring import score_file
 
     if args.input and args.input_option and args.input != args.input_option:
         print(f"error: two inputs given ({args.input!r} and --input {args.input_option!r}); give one", file=sys.stderr)

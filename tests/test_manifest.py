@@ -10,7 +10,7 @@ import pytest
 
 import reward_core
 from reward_core import RewardCoreError, RewardVersionDriftError, RewardVersionDriftWarning, UnknownRewardError
-from reward_core.score import score_file
+from reward_core.offline_scoring import score_file
 
 SPEC = [
     {"name": "fixture.len", "weight": 0.25, "params": {"cap": 7}},  # an alias

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from reward_core.cli import main
-from reward_core.score import score_file
+from reward_core.offline_scoring import score_file
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -107,8 +107,8 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
     reward_core.reset_plugins()
     assert main(["score", "--config", {str(tmp_path / "rewards.json")!r}, {str(tmp_path / "rollouts.jsonl")!r}]) == 0
 assert "matplotlib" not in sys.modules, "reward-core score without --plot"
-import reward_core.score
-assert "matplotlib" not in sys.modules, "reward_core.score"
+import reward_core.offline_scoring
+assert "matplotlib" not in sys.modules, "reward_core.offline_scoring"
 print("ok")
 """
     result = run_python(code, "good")

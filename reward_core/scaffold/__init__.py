@@ -8,7 +8,7 @@ from string import Template
 
 __all__ = ["new_pack"]
 
-_TEMPLATES = Path(__file__).parent / "scaffold"
+_TEMPLATES = Path(__file__).parent  # the *.tmpl files beside this module
 
 
 def new_pack(name: str, directory: str | Path = ".", namespace: str | None = None) -> Path:
