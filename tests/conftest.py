@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import urllib.error
+import urllib.request
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,3 +73,25 @@ def run_python(fixture_sites: dict[str, Path]) -> Callable[..., subprocess.Compl
         return result
 
     return run
+
+
+def _http_call(url: str, path: str, payload=None, *, token: str | None = None, raw: bytes | None = None,
+               content_type: str = "application/json"):
+    """(status, parsed JSON body) of one real HTTP request."""
+    data = raw if raw is not None else (None if payload is None else json.dumps(payload).encode())
+    request = urllib.request.Request(url + path, data=data, method="GET" if data is None else "POST")
+    request.add_header("Content-Type", content_type)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture(scope="session")
+def call() -> Callable[..., tuple[int, object]]:
+    """`call(url, path, payload=None, *, token=None, raw=None, content_type=...)`: a real HTTP request to a
+    reward server, returning (status, parsed JSON body)."""
+    return _http_call

@@ -15,8 +15,6 @@ import signal
 import subprocess
 import sys
 import threading
-import urllib.error
-import urllib.request
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,21 +78,6 @@ def server(tmp_path: Path, spec, *args: str, env: dict | None = None):
         process.communicate(timeout=30)
 
 
-def call(url: str, path: str, payload=None, *, token: str | None = None, raw: bytes | None = None,
-         content_type: str = "application/json"):
-    """(status, parsed JSON body) of one real HTTP request."""
-    data = raw if raw is not None else (None if payload is None else json.dumps(payload).encode())
-    request = urllib.request.Request(url + path, data=data, method="GET" if data is None else "POST")
-    request.add_header("Content-Type", content_type)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
 @pytest.fixture(scope="module")
 def math_server(tmp_path_factory):
     with server(tmp_path_factory.mktemp("math"), MATH_SPEC, "--max-batch", "64", "--max-body-mb", "0.05") as (url, _):
@@ -108,7 +91,7 @@ BATCH = {
 }
 
 
-def test_native_score_and_description_endpoints(math_server):
+def test_native_score_and_description_endpoints(math_server, call):
     assert call(math_server, "/healthz") == (200, {"status": "ok", "rewards": 2})
     status, described = call(math_server, "/v1/rewards")
     assert status == 200
@@ -136,7 +119,7 @@ def test_native_score_and_description_endpoints(math_server):
     assert status == 200 and stats["batches"] >= 2 and stats["in_flight"] == 0
 
 
-def test_openrlhf_and_slime_endpoints_speak_their_shapes(math_server):
+def test_openrlhf_and_slime_endpoints_speak_their_shapes(math_server, call):
     prompts = ["Q: What is 2+2?\nA:", "Q: What is 3+3?\nA:"]
     responses = [" <think>sum</think><answer>4</answer>", " <answer>7</answer>"]
     body = {"query": [p + r for p, r in zip(prompts, responses)], "prompts": prompts, "labels": ["4", "6"]}
@@ -171,14 +154,14 @@ def test_openrlhf_and_slime_endpoints_speak_their_shapes(math_server):
         ("/healthz", {"payload": {}}, 405, "MethodNotAllowed", "not allowed"),
     ],
 )
-def test_bad_input_gets_a_typed_clear_error(math_server, path, kwargs, status, kind, says):
+def test_bad_input_gets_a_typed_clear_error(math_server, path, kwargs, status, kind, says, call):
     got_status, body = call(math_server, path, **kwargs)
     assert got_status == status, body
     assert body["error"]["type"] == kind and says in body["error"]["message"], body
     assert "Traceback" not in body["error"]["message"]
 
 
-def test_token_is_required_and_public_binds_need_one(tmp_path):
+def test_token_is_required_and_public_binds_need_one(tmp_path, call):
     token_file = tmp_path / "token"
     token_file.write_text("s3cret-token\n")
     with server(tmp_path, ["serving_rewards:length"], "--token-env", "MY_TOKEN",
@@ -211,7 +194,7 @@ def test_token_is_required_and_public_binds_need_one(tmp_path):
         assert call(url.replace("0.0.0.0", "127.0.0.1"), "/v1/rewards", token="s3cret-token")[0] == 200
 
 
-def test_a_failing_reward_scores_null_rows_and_the_server_keeps_serving(tmp_path):
+def test_a_failing_reward_scores_null_rows_and_the_server_keeps_serving(tmp_path, call):
     spec = [{"name": "serving_rewards:length", "log_name": "len"}, {"name": "serving_rewards:broken", "log_name": "broken"}]
     with server(tmp_path, spec) as (url, process):
         for _ in range(2):
@@ -224,7 +207,7 @@ def test_a_failing_reward_scores_null_rows_and_the_server_keeps_serving(tmp_path
         assert "batch of 2 rows" in process.stderr.read()
 
 
-def test_sync_reward_runs_off_the_loop_and_sigterm_finishes_the_batch(tmp_path):
+def test_sync_reward_runs_off_the_loop_and_sigterm_finishes_the_batch(tmp_path, call):
     with server(tmp_path, [{"name": "serving_rewards:gated", "log_name": "gated"}]) as (url, process):
         answers = []
         worker = threading.Thread(target=lambda: answers.append(call(url, "/v1/score", {"completions": ["a", "b"]})))
@@ -245,7 +228,7 @@ def test_sync_reward_runs_off_the_loop_and_sigterm_finishes_the_batch(tmp_path):
 def test_judge_concurrency_limit_is_global_across_clients(tmp_path):
     pytest.importorskip("reward_deepeval_judge")
     aiohttp = pytest.importorskip("aiohttp")
-    from reward_deepeval_judge.testing import JudgeServer
+    from reward_deepeval_judge_testing import JudgeServer
 
     with JudgeServer(latency=0.05, score=8) as judge:
         spec = [{"name": "judge.answer_relevancy", "params": {"base_url": judge.base_url, "model": "test-judge",
@@ -309,7 +292,7 @@ def test_verl_compute_score_in_process_without_a_server(tmp_path, monkeypatch):
     assert verl.compute_score("gsm8k", "\\boxed{7}", "7", spec=str(spec), return_dict=False) == 1.0
 
 
-def test_remote_rewards_is_a_picklable_loaded_rewards_and_rows_are_none_when_the_server_dies(tmp_path):
+def test_remote_rewards_is_a_picklable_loaded_rewards_and_rows_are_none_when_the_server_dies(tmp_path, call):
     spec = [{"name": "serving_rewards:length", "log_name": "len"},
             {"name": "serving_rewards:gated", "log_name": "gated", "weight": 0.5}]
     with server(tmp_path, spec) as (url, process):
@@ -426,7 +409,7 @@ def test_clients_honour_retry_after_on_429_within_a_bound(monkeypatch):
         stub.server_close()
 
 
-def test_grpo_trainer_scores_through_remote_rewards_and_goes_on_when_the_server_dies(tmp_path):
+def test_grpo_trainer_scores_through_remote_rewards_and_goes_on_when_the_server_dies(tmp_path, call):
     """Real GRPOTrainer steps (tiny local model) scored by another process, which is killed after step 1:
     step 2's rows come back None (TRL logs NaN) and training finishes its steps."""
     pytest.importorskip("trl")

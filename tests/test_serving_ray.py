@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import urllib.error
-import urllib.request
 
 import pytest
 
@@ -17,19 +14,7 @@ serve = pytest.importorskip("ray.serve")
 pytest.importorskip("reward_math_correctness")
 
 
-def _post(url: str, payload, token: str | None = None):
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-def test_ray_serve_deployment_with_two_replicas(tmp_path):
+def test_ray_serve_deployment_with_two_replicas(tmp_path, call):
     from reward_core.serving import ray_serve
 
     with socket.socket() as probe:
@@ -42,14 +27,14 @@ def test_ray_serve_deployment_with_two_replicas(tmp_path):
                       token="t0ken", block=False)
         url = f"http://127.0.0.1:{port}"
         batch = {"completions": ["\\boxed{4}", "\\boxed{5}"], "columns": {"answer": ["4", "4"]}}
-        assert _post(url + "/v1/score", batch)[0] == 401
-        answers = [_post(url + "/v1/score", batch, token="t0ken") for _ in range(6)]
+        assert call(url, "/v1/score", batch)[0] == 401
+        answers = [call(url, "/v1/score", batch, token="t0ken") for _ in range(6)]
         assert all(a == (200, {"rewards": {"math.answer_correctness": [1.0, 0.0]}, "reward": [1.0, 0.0],
                                "weights": {"math.answer_correctness": 1.0}, "metrics": answers[0][1]["metrics"]})
                    for a in answers)
-        status, body = _post(url + "/v1/score", {"completions": "nope"}, token="t0ken")
+        status, body = call(url, "/v1/score", {"completions": "nope"}, token="t0ken")
         assert status == 400 and body["error"]["type"] == "BadRequestError"
-        status, answer = _post(url + "/get_reward", {"query": ["\\boxed{4}"], "labels": ["4"]}, token="t0ken")
+        status, answer = call(url, "/get_reward", {"query": ["\\boxed{4}"], "labels": ["4"]}, token="t0ken")
         assert status == 200 and answer["rewards"] == [1.0]
         os.environ["RC_RAY_TEST_TOKEN"] = "t0ken"
         rewards = reward_core.remote_rewards(url, token_env="RC_RAY_TEST_TOKEN")
