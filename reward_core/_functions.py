@@ -12,51 +12,48 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
+from .reward import is_async_reward
+
 _PREFIX = "reward_fn_"
 
 
-def reward_function(reward: Any, name: str, doc: str | None, is_async: bool) -> Callable[..., Any]:
-    """A plain (possibly async) function calling `reward`, picklable whenever `reward` is."""
+def reward_function(reward: Any) -> Callable[..., Any]:
+    """A plain function calling `reward`, with its `__name__` and `__doc__`, async when it is; picklable
+    whenever `reward` is."""
     try:
         key = _PREFIX + base64.urlsafe_b64encode(pickle.dumps(reward, pickle.HIGHEST_PROTOCOL)).decode("ascii")
     except Exception:  # an unpicklable reward still gets a plain function; only pickling it will fail
-        key = None
-    existing = globals().get(key) if key else None
-    if existing is not None:
-        return existing
-    function = _build(reward, is_async)
-    function.__name__ = name
-    function.__doc__ = doc
-    if key:
-        function.__qualname__ = key
-        globals()[key] = function
-    return function
-
-
-def _build(reward: Any, is_async: bool) -> Callable[..., Any]:
-    if is_async:
-
-        async def call_async_reward(prompts: list, completions: list, **kwargs: Any) -> Any:
-            return await reward(prompts, completions, **kwargs)
-
-        return call_async_reward
-
-    def call_reward(prompts: list, completions: list, **kwargs: Any) -> Any:
-        return reward(prompts, completions, **kwargs)
-
-    return call_reward
+        return _build(reward)
+    return globals().get(key) or _register(key, reward)
 
 
 def __getattr__(key: str) -> Callable[..., Any]:
     # Called by pickle in a process where the function does not exist yet.
     if not key.startswith(_PREFIX):
         raise AttributeError(key)
-    from .reward import is_async_reward
+    return _register(key, pickle.loads(base64.urlsafe_b64decode(key[len(_PREFIX) :])))
 
-    reward = pickle.loads(base64.urlsafe_b64decode(key[len(_PREFIX) :]))
-    function = _build(reward, is_async_reward(reward))
-    function.__name__ = getattr(reward, "__name__", type(reward).__name__)
-    function.__doc__ = getattr(reward, "__doc__", None)
+
+def _register(key: str, reward: Any) -> Callable[..., Any]:
+    function = _build(reward)
     function.__qualname__ = key
     globals()[key] = function
+    return function
+
+
+def _build(reward: Any) -> Callable[..., Any]:
+    if is_async_reward(reward):
+
+        async def call_async_reward(prompts: list, completions: list, **kwargs: Any) -> Any:
+            return await reward(prompts, completions, **kwargs)
+
+        function: Callable[..., Any] = call_async_reward
+    else:
+
+        def call_reward(prompts: list, completions: list, **kwargs: Any) -> Any:
+            return reward(prompts, completions, **kwargs)
+
+        function = call_reward
+    function.__name__ = getattr(reward, "__name__", type(reward).__name__)
+    function.__doc__ = getattr(reward, "__doc__", None)
     return function

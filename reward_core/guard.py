@@ -1,7 +1,7 @@
 """Contract checks wrapped around every resolved reward.
 
-The checks are built to cost almost nothing on a good batch: output types are checked with C-level set and
-sum operations, and input rows are validated by the text extraction every reward already performs
+The checks are built to cost almost nothing on a good batch: output types are checked by C-level type counts and
+one sum, and input rows are validated by the text extraction every reward already performs
 (`completion_text`); only when something fails does the guard scan the batch to name the culprit.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from numbers import Real
 from typing import Any
 
+from ._functions import reward_function
 from .errors import (
     ColumnLengthError,
     InvalidParamsError,
@@ -22,7 +23,7 @@ from .errors import (
     RewardOutputError,
     RewardRowWarning,
 )
-from .reward import completion_text, is_async_reward, prompt_text
+from .reward import call_reward, completion_text, is_async_reward, prompt_text
 
 __all__ = ["GuardedReward", "AsyncGuardedReward", "guard", "check_scores", "ON_ERROR"]
 
@@ -68,9 +69,8 @@ class GuardedReward:
         try:
             scores = self.reward(prompts=prompts, completions=completions, **kwargs)
         except Exception as exc:
-            if self.on_error == "raise":
-                raise self._input_error(exc, prompts, completions) or exc
-            return self._salvage([self._one_row(row) for row in _rows(prompts, completions, kwargs)], kwargs)
+            rows = self._rows_to_retry(exc, prompts, completions, kwargs)
+            return self._salvage([self._one_row(row) for row in rows], kwargs)
         return self._checked(scores, len(completions), kwargs)
 
     def _one_row(self, row: dict[str, Any]) -> Any:
@@ -78,6 +78,12 @@ class GuardedReward:
             return self.reward(**row)
         except Exception as exc:
             return exc
+
+    def _rows_to_retry(self, exc: Exception, prompts: list | None, completions: list, kwargs: dict) -> list[dict]:
+        """After the batch call raised `exc`: re-raise it (on_error "raise"), or the rows to score one by one."""
+        if self.on_error == "raise":
+            raise self._input_error(exc, prompts, completions) or exc
+        return _rows(prompts, completions, kwargs)
 
     def _checked(self, scores: Any, expected: int, kwargs: dict[str, Any]) -> list:
         try:
@@ -167,17 +173,11 @@ class GuardedReward:
 
     def score(self, prompts: list | None, completions: list, **kwargs: Any) -> list:
         """Call from synchronous code, whatever the reward's kind (see `BaseReward.score`)."""
-        if is_async_reward(self):
-            from ._sync import run_coroutine
-
-            return run_coroutine(self(prompts, completions, **kwargs))
-        return self(prompts, completions, **kwargs)
+        return call_reward(self, prompts, completions, **kwargs)
 
     def as_fn(self) -> Callable[..., Any]:
         """This guarded reward as a plain, picklable function (see `BaseReward.as_fn`)."""
-        from ._functions import reward_function
-
-        return reward_function(self, self.__name__, self.__doc__, is_async_reward(self))
+        return reward_function(self)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.__name__!r} of {self.reward!r}>"
@@ -191,11 +191,9 @@ class AsyncGuardedReward(GuardedReward):
         try:
             scores = await self.reward(prompts=prompts, completions=completions, **kwargs)
         except Exception as exc:
-            if self.on_error == "raise":
-                raise self._input_error(exc, prompts, completions) or exc
-            rows = _rows(prompts, completions, kwargs)
+            rows = self._rows_to_retry(exc, prompts, completions, kwargs)
             results = await asyncio.gather(*(self.reward(**row) for row in rows), return_exceptions=True)
-            return self._salvage(list(results), kwargs)
+            return self._salvage(results, kwargs)
         return self._checked(scores, len(completions), kwargs)
 
 

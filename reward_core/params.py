@@ -182,10 +182,6 @@ def _coerce(value: Any, tp: Any) -> Any:
         if value is None:
             return None
         raise _Mismatch
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise _Mismatch
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -193,10 +189,6 @@ def _coerce(value: Any, tp: Any) -> Any:
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
             return float(value)
-        raise _Mismatch
-    if tp is str:
-        if isinstance(value, str):
-            return value
         raise _Mismatch
     if origin in (tuple, list, Sequence, typing.Sequence) or tp in (tuple, list):
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
@@ -213,7 +205,7 @@ def _coerce(value: Any, tp: Any) -> Any:
             raise _Mismatch
         key_type, value_type = args if args else (Any, Any)
         return {_coerce(k, key_type): _coerce(v, value_type) for k, v in value.items()}
-    if isinstance(tp, type):
+    if isinstance(tp, type):  # bool, str, and classes
         if isinstance(value, tp):
             return value
         raise _Mismatch
@@ -237,9 +229,7 @@ def type_name(tp: Any) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, list):
+    if isinstance(value, (tuple, list)):
         return [_jsonable(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}

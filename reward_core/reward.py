@@ -24,6 +24,7 @@ __all__ = [
     "prompt_text",
     "column",
     "is_async_reward",
+    "call_reward",
     "score_bounds",
 ]
 
@@ -93,7 +94,7 @@ class BaseReward(ABC):
         """
         from ._functions import reward_function
 
-        return reward_function(self, self.__name__, self.__doc__, is_async_reward(self))
+        return reward_function(self)
 
     def score(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
         """Call the reward from synchronous code, whether its `__call__` is sync or async.
@@ -101,11 +102,7 @@ class BaseReward(ABC):
         An async reward runs on reward-core's background event loop, so this works in scripts and in
         notebooks that already run a loop (no `asyncio.run` errors, no `nest_asyncio`).
         """
-        if is_async_reward(self):
-            from ._sync import run_coroutine
-
-            return run_coroutine(self(prompts, completions, **kwargs))
-        return self(prompts, completions, **kwargs)
+        return call_reward(self, prompts, completions, **kwargs)
 
     def report_metric(self, kwargs: Mapping[str, Any], metric: str, value: float) -> None:
         """Log `value` as `<reward name>/<metric>` through TRL's `log_metric` kwarg, when there is one."""
@@ -164,6 +161,19 @@ def format_score_range(bounds: tuple[float, float] | None) -> str:
 def is_async_reward(reward: Any) -> bool:
     """True when calling `reward` returns a coroutine (an `async def` function or `__call__`), as TRL tests it."""
     return inspect.iscoroutinefunction(reward) or inspect.iscoroutinefunction(getattr(reward, "__call__", None))
+
+
+def call_reward(reward: Any, prompts: list | None, completions: list, **kwargs: Any) -> Any:
+    """What `reward` returns, called from synchronous code with keyword arguments as TRL calls it.
+
+    An async reward (`is_async_reward`) runs to completion on reward-core's background event loop
+    (`run_coroutine`). The `score` method of every reward, guarded or not, is this.
+    """
+    if is_async_reward(reward):
+        from ._sync import run_coroutine  # asyncio loads only when an async reward needs it
+
+        return run_coroutine(reward(prompts=prompts, completions=completions, **kwargs))
+    return reward(prompts=prompts, completions=completions, **kwargs)
 
 
 def completion_text(completion: Any) -> str:

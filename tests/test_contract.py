@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
+import json
 import pickle
 import types
 
@@ -12,6 +13,7 @@ import pytest
 
 import reward_core
 from reward_core import BaseReward, MalformedCompletionError, RewardConfig, completion_text, prompt_text
+from reward_core.reward import call_reward
 
 
 class Exclaim(BaseReward):
@@ -54,7 +56,7 @@ def test_base_reward_is_abstract_and_checks_config_type():
     assert Typed().config.level == 1
 
 
-def test_reference_style_subclass_without_config_argument_works():
+def test_a_subclass_whose_init_takes_no_config_works():
     class MyFormatReward(BaseReward):
         def __init__(self) -> None:
             super().__init__(RewardConfig(name="my_format_reward"))
@@ -192,6 +194,55 @@ def test_an_open_score_range_passes_the_conformance_kit_and_show(run_python):
     ).stdout
     assert "score range: (-inf, +inf)" in out
     assert '"score_range": [\n    null,\n    null\n  ]' in out
+
+
+def test_every_check_in_the_table_runs_and_reports_under_its_name(run_python):
+    reward_core.register_reward("lab.count_words", _CountWords)
+    names = [check.name for check in reward_core.testing.CHECKS]
+    results = reward_core.testing.check_reward_contract(reward_core.get_reward("lab.count_words"))
+    assert results == [(name, None) for name in names]
+    # `reward-core check NAME`, text and JSON, in a fresh process
+    out = run_python(
+        "import json, reward_core\n"
+        "from reward_core import BaseReward, completion_text\n"
+        "class C(BaseReward):\n"
+        "    def __call__(self, prompts, completions, **kw):\n"
+        "        return [float(len(completion_text(c))) for c in completions]\n"
+        "reward_core.register_reward('lab.length', C)\n"
+        "from reward_core.cli import main\n"
+        "assert main(['check', 'lab.length']) == 0\n"
+        "assert main(['check', 'lab.length', '--json']) == 0\n"
+    ).stdout
+    text, _, report = out.partition("\n{")
+    assert [line.split(None, 1) for line in text.splitlines()[: len(names)]] == [["ok", name] for name in names]
+    assert f"keeps the contract ({len(names)}/{len(names)} checks passed)" in text
+    assert json.loads("{" + report)["checks"] == [{"check": name, "problem": None} for name in names]
+
+
+def test_the_kit_runs_async_rewards_through_every_check(use_plugins):
+    use_plugins("good")
+    results = reward_core.testing.check_reward_contract("fixture.async_length")
+    assert results == [(check.name, None) for check in reward_core.testing.CHECKS]
+
+
+def test_checks_that_compare_scores_are_left_out_when_there_are_none():
+    def returns_a_tuple(completions, **kwargs):
+        return tuple(1.0 for _ in completions)
+
+    reward_core.register_reward("lab.tuple", returns_a_tuple)
+    results = reward_core.testing.check_reward_contract("lab.tuple")
+    expected = [check.name for check in reward_core.testing.CHECKS if not check.needs_scores]
+    assert [name for name, _ in results] == expected
+    assert "tuple instead of a list" in results[0][1]
+
+
+def test_call_reward_passes_prompts_and_completions_by_keyword_as_trl_does():
+    def no_prompts_parameter(completions, **kwargs):
+        return [float(len(c)) for c in completions]
+
+    assert call_reward(no_prompts_parameter, ["p"], ["abc"]) == [3.0]
+    reward_core.register_reward("lab.no_prompts_parameter", no_prompts_parameter)
+    assert reward_core.get_reward("lab.no_prompts_parameter").score(["p"], ["abc"]) == [3.0]
 
 
 @pytest.mark.parametrize(

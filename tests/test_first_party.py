@@ -31,7 +31,7 @@ def first_party_names() -> list[str]:
 
 @pytest.fixture(scope="module")
 def judge_server():
-    testing = pytest.importorskip("reward_deepeval_judge.testing")
+    testing = pytest.importorskip("reward_deepeval_judge_testing")
     with testing.JudgeServer(score=7) as server:
         yield server
 
@@ -48,7 +48,7 @@ def test_first_party_reward_keeps_the_contract(name, judge_server):
         params.update(base_url=judge_server.base_url, model="test-judge")
     reward = reward_core.get_reward(name, **params)
     results = check_reward_contract(reward)
-    assert [check for check, _ in results] == CHECKS
+    assert [check for check, _ in results] == [check.name for check in CHECKS]  # every check ran
     assert [(check, problem) for check, problem in results if problem] == []
 
 

@@ -77,12 +77,12 @@ def test_malformed_completions_name_reward_and_row(completions, row, fragment):
     assert f"row {row}" in str(info.value)
 
 
-def test_reference_style_indexing_on_malformed_rows_still_names_the_row():
-    def reference_style(completions, **kwargs):
+def test_indexing_into_a_malformed_row_still_names_the_row():
+    def indexes_messages(completions, **kwargs):
         return [float(len(c[0]["content"])) for c in completions]
 
-    reward_core.register_reward("test.reference_style", reference_style)
-    reward = reward_core.get_reward("test.reference_style")
+    reward_core.register_reward("test.indexes_messages", indexes_messages)
+    reward = reward_core.get_reward("test.indexes_messages")
     with pytest.raises(MalformedCompletionError) as info:
         reward(prompts=["p", "p"], completions=[[{"role": "assistant", "content": "a"}], [{"text": "b"}]])
     assert info.value.row == 1 and isinstance(info.value.__cause__, KeyError)
