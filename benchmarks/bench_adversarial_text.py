@@ -7,7 +7,7 @@ of `--size` characters of each kind below, resolved by name (`reward_core.get_re
 figure is `time.process_time()` of this process, the best of `--repeats` calls: what the trainer's process
 pays. Work done elsewhere is not counted, by design: math.answer_correctness verifies in its worker process
 (`workers=1`), and the judge rewards' judge is the package's local test server, run in its own process
-(`python -m reward_deepeval_judge.testing`), so their time includes the HTTP client but not the judge.
+(`python -m reward_deepeval_judge_testing`), so their time includes the HTTP client but not the judge.
 The "(ids)" columns pass `completion_ids` as GRPOTrainer does, one id per 4 characters of the text.
 
 "baseline" is a trivial linear pass over the same text, `len(text) + text.count("a")`, so each figure can be
@@ -29,7 +29,7 @@ os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "1")
 os.environ.setdefault("DEEPEVAL_DISABLE_DOTENV", "1")
 os.environ.setdefault("DEEPEVAL_DISABLE_LEGACY_KEYFILE", "1")
 
-from reward_deepeval_judge.testing import judge_process  # noqa: E402  (stdlib only; after the env)
+from reward_deepeval_judge_testing import judge_process  # noqa: E402  (stdlib only; after the env)
 
 GOAL_MS = 100.0
 

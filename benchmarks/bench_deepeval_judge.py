@@ -2,8 +2,8 @@
 
     python benchmarks/bench_deepeval_judge.py [--rows 256] [--concurrency 32] [--baseline-rows 64]
 
-1. Baseline: the reference guide's loop — one GEval with deepeval's built-in OpenAI model (pointed at the
-   local judge) and `metric.measure(test_case)` per row, sequentially.
+1. Baseline: plain deepeval — one GEval with deepeval's own OpenAI model (pointed at the local judge), and
+   `metric.measure(test_case)` per row, sequentially.
 2. Ours: `judge.geval_rag` at `max_concurrency=32` on `--rows` distinct completions; ideal throughput is
    concurrency / latency = 640 rows/s. The median of `--repeats` batches after two warm-up batches, with
    the default aiohttp client and with `http_transport="openai"`; and bare posts of each client alone.
@@ -11,7 +11,7 @@
 3. Faults: the same batch where 20 % of rows always get HTTP 500 (plus 5 % transient 429s on any request, retried up to 3 times):
    the batch must finish with exactly the failing rows None.
 
-The judge runs in its own process (`python -m reward_deepeval_judge.testing`), as a real judge would, so its
+The judge runs in its own process (`python -m reward_deepeval_judge_testing`), as a real judge would, so its
 threads do not compete with the client for the GIL.
 """
 
@@ -30,7 +30,7 @@ os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "1")
 os.environ.setdefault("DEEPEVAL_DISABLE_DOTENV", "1")
 os.environ.setdefault("DEEPEVAL_DISABLE_LEGACY_KEYFILE", "1")
 
-from reward_deepeval_judge.testing import judge_process  # noqa: E402  (stdlib only; after the env)
+from reward_deepeval_judge_testing import judge_process  # noqa: E402  (stdlib only; after the env)
 
 LATENCY = 0.05
 # The failed rows are expected; their per-batch warning would clutter the table.
@@ -46,10 +46,13 @@ def batch(n: int, marker_every: int = 0):
 
 
 def baseline(url: str, rows: int) -> float:
-    """The reference guide's sequential loop, with deepeval's own model pointed at the local judge."""
+    """One GEval with deepeval's own OpenAI model, pointed at the local judge, measuring row after row."""
     from deepeval.metrics import GEval
     from deepeval.models import OpenAIModel
     from deepeval.test_case import LLMTestCase, SingleTurnParams
+
+    # deepeval's private flag that keeps `measure` from drawing a progress bar on stderr for every row.
+    from reward_deepeval_judge._deepeval_adapter import MEASURE_KWARGS as quiet
 
     metric = GEval(
         name="MyReward",
@@ -61,7 +64,7 @@ def baseline(url: str, rows: int) -> float:
     started = time.perf_counter()
     scores = []
     for prompt, completion, answer in zip(prompts, completions, answers):
-        metric.measure(LLMTestCase(input=prompt, actual_output=completion, expected_output=answer), _show_indicator=False)
+        metric.measure(LLMTestCase(input=prompt, actual_output=completion, expected_output=answer), **quiet)
         scores.append(metric.score if metric.score is not None else 0.0)
     return time.perf_counter() - started
 
@@ -209,7 +212,7 @@ def main() -> None:
     print()
     print("| run | rows | wall s | rows/s | % of ideal | vs baseline |")
     print("|---|---:|---:|---:|---:|---:|")
-    row("reference loop (sequential `metric.measure`)", args.baseline_rows, base_s)
+    row("plain deepeval (one GEval, sequential `metric.measure`)", args.baseline_rows, base_s)
     row(f"judge.geval_rag, concurrency {args.concurrency}", args.rows, runs["aiohttp"][0])
     row("same, `http_transport=openai` (AsyncOpenAI client)", args.rows, runs["openai"][0])
     row("bare aiohttp client posts, no deepeval (client ceiling)", args.rows, raw["aiohttp"])

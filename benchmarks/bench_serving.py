@@ -180,7 +180,7 @@ def throughput(tmp):
 def judge(tmp):
     import reward_core
     from reward_core.serving.client import RewardClient
-    from reward_deepeval_judge.testing import JudgeServer
+    from reward_deepeval_judge_testing import JudgeServer
 
     limit, per_batch, batches = 16, 32, 3
     with JudgeServer(latency=0.05, score=8) as server:

@@ -29,7 +29,7 @@ def test_grpo_trains_with_format_correctness_and_judge_rewards_by_name(tmp_path)
     from trl.trainer.utils import is_async_callable
 
     from reward_core.integrations import tiny
-    from reward_deepeval_judge.testing import JudgeServer
+    from reward_deepeval_judge_testing import JudgeServer
 
     threads: list[str] = []
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reward_deepeval_judge.testing import JudgeServer
+from reward_deepeval_judge_testing import JudgeServer
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import weakref
 import pytest
 
 from reward_core import get_reward
-from reward_deepeval_judge.testing import JudgeServer
 
 FAST = dict(model="test-judge", request_timeout=1.0, backoff_base=0.01, backoff_max=0.05, max_retries=2,
             breaker_min_calls=1000)

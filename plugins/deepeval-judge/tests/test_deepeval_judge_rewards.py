@@ -15,8 +15,7 @@ import pytest
 
 import reward_core
 from reward_core import get_reward, load_rewards
-from reward_core.errors import InvalidParamsError, MalformedCompletionError, RewardInputError
-from reward_deepeval_judge.testing import JudgeServer
+from reward_core.errors import ColumnLengthError, InvalidParamsError, MalformedCompletionError, MissingColumnError
 
 FAST = dict(model="test-judge", request_timeout=2.0, backoff_base=0.01, backoff_max=0.1, max_retries=2)
 
@@ -156,12 +155,30 @@ def test_missing_key_is_fatal_only_without_base_url(server, monkeypatch):
 
 def test_input_errors_are_typed_and_name_the_reward(server):
     reward = get_reward("judge.geval_rag", base_url=server.base_url, **FAST)
-    with pytest.raises(RewardInputError, match=r"judge.geval_rag.*'answer'"):
-        reward.score(prompts=["q"], completions=["Paris"])
+    with pytest.raises(MissingColumnError, match=r"reward 'judge.geval_rag': .*'answer'.*set the param reference_column"):
+        reward.score(prompts=["q"], completions=["Paris"], gold=["Paris"])
     with pytest.raises(MalformedCompletionError, match="row 1"):
         reward.score(prompts=["q", "q"], completions=["Paris", 42], answer=["Paris", "Paris"])
     custom = get_reward("judge.geval_rag", base_url=server.base_url, reference_column="gold", **FAST)
     assert custom.score(prompts=["q"], completions=["Paris"], gold=["Paris"]) == [0.9]
+
+
+@pytest.mark.parametrize("through_guard", [True, False])
+def test_columns_must_hold_one_value_per_completion(server, through_guard):
+    # Called directly, without reward-core's guard, the reward checks its own columns just as strictly.
+    reward = get_reward("judge.geval", base_url=server.base_url, evaluation_steps=["Check it."],
+                        evaluation_params=["input", "actual_output", "context"], **FAST)
+    score = reward.score if through_guard else reward.reward.score
+    two = dict(completions=["a", "b"])
+    with pytest.raises(ColumnLengthError, match=r"reward 'judge.geval': .*3 .*for 2 completions"):
+        score(prompts=["q"] * 3, context=[["c"]] * 2, **two)
+    with pytest.raises(ColumnLengthError, match=r"reward 'judge.geval': .*'context'.* 1 values? for 2 completions"):
+        score(prompts=["q"] * 2, context=[["c"]], **two)
+    with pytest.raises(MissingColumnError, match=r"reward 'judge.geval': .*'context'.*set the param context_column"):
+        score(prompts=["q"] * 2, **two)
+    with pytest.raises(MissingColumnError, match=r"reward 'judge.geval': .*pass prompts="):
+        score(prompts=None, context=[["c"]] * 2, **two)
+    assert score(prompts=["q"] * 2, context=[["c"], "d"], **two) == [0.7, 0.7]
 
 
 def test_rows_without_reference_are_skipped_not_failed(server):
@@ -221,24 +238,27 @@ def _run_isolated(code: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_listing_rewards_does_not_import_deepeval(tmp_path):
+def test_listing_rewards_imports_neither_deepeval_nor_the_test_kit(tmp_path):
     code = (
         "import sys, reward_core\n"
         "names = [e.name for e in reward_core.list_rewards()]\n"
         "assert {'judge.geval_rag', 'judge.answer_relevancy', 'judge.geval'} <= set(names), names\n"
-        "import reward_deepeval_judge.plugin, reward_deepeval_judge.rewards, reward_deepeval_judge.testing\n"
-        "heavy = [m for m in ('deepeval', 'openai') if m in sys.modules]\n"
+        "import reward_deepeval_judge.plugin, reward_deepeval_judge.rewards\n"
+        "print('TEST KIT', 'reward_deepeval_judge_testing' in sys.modules)\n"
+        "import reward_deepeval_judge_testing\n"
+        "heavy = [m for m in ('deepeval', 'openai', 'aiohttp') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     result = _run_isolated(code, tmp_path)
     assert result.returncode == 0, result.stderr
+    assert "TEST KIT False" in result.stdout  # the reward modules never import the test judge server
     assert "HEAVY []" in result.stdout
 
 
 def test_nothing_is_written_to_cwd_or_home(tmp_path):
     code = (
         "from reward_core import get_reward\n"
-        "from reward_deepeval_judge.testing import JudgeServer\n"
+        "from reward_deepeval_judge_testing import JudgeServer\n"
         "with JudgeServer() as s:\n"
         "    r = get_reward('judge.geval', base_url=s.base_url, model='m', criteria='polite?')\n"
         "    print(r.score(prompts=['q'], completions=['a']))\n"

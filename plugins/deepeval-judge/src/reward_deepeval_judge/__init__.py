@@ -1,7 +1,7 @@
 """LLM-judge rewards for reward-core through deepeval's GEval (namespace ``judge.``).
 
 Importing this package is cheap: deepeval and openai load only when a judge reward is constructed.
-The local test judge server lives in `reward_deepeval_judge.testing` (standard library only).
+The local test judge server is the separate package `reward_deepeval_judge_testing` (standard library only).
 """
 
 __version__ = "0.1.0"

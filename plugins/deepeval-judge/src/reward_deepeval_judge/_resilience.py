@@ -14,8 +14,9 @@ __all__ = ["CircuitBreaker", "BatchStats", "backoff_delay"]
 def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None = None) -> float:
     """Seconds to wait before retry number `attempt` (0-based).
 
-    Full jitter (a uniform draw below the exponential bound) spreads retries from many rows and ranks, so
-    they do not hit a recovering judge in lockstep. A server's `Retry-After` is honoured, capped at `cap`.
+    A uniform draw between half the exponential bound and the bound (jitter) spreads retries from many rows
+    and ranks, so they do not hit a recovering judge in lockstep. A server's `Retry-After` is honoured,
+    capped at `cap`.
     """
     if retry_after is not None and retry_after >= 0:
         return min(retry_after, cap)

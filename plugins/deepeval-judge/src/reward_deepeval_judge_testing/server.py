@@ -2,7 +2,7 @@
 
 Standard library only (importing this module never imports deepeval or openai)::
 
-    from reward_deepeval_judge.testing import JudgeServer
+    from reward_deepeval_judge_testing import JudgeServer
 
     with JudgeServer(latency=0.05) as server:
         reward = get_reward("judge.geval_rag", base_url=server.base_url, model="test-judge")
@@ -35,17 +35,16 @@ Behaviours (`mode`, or per request through `script`, `fail_marker` and `fault_ra
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["JudgeServer", "INJECTION_TRIGGERS", "MODES"]
+__all__ = ["JudgeServer", "INJECTION_TRIGGERS", "MODES", "heuristic_score"]
 
 MODES = (
     "ok",
@@ -102,9 +101,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 keep-alive, so clients reuse connections; every response carries Content-Length.
     protocol_version = "HTTP/1.1"
-    # Headers and body are buffered and sent in one write, as production servers do: as two writes the
-    # client handled each reply in two wake-ups, and with Nagle's algorithm on the body also waited for
-    # the client's delayed ACK (~40 ms on Linux loopback).
+    # Headers and body are buffered and sent in one write, as production servers do: two writes would cost
+    # the client two wake-ups per reply, and with Nagle's algorithm the body would also wait for the
+    # client's delayed ACK (about 40 ms on Linux loopback).
     wbufsize = -1
     disable_nagle_algorithm = True
     server: _Server
@@ -399,72 +398,3 @@ def _envelope(model: str, content: str) -> dict[str, Any]:
         ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
-
-
-@contextlib.contextmanager
-def judge_process(*args: str) -> Iterator[str]:
-    """`main` in a child process for the duration of a `with` block; yields its base URL.
-
-    ``args`` are `main`'s options (``"--latency", "0.05"``). Benchmarks use it so that the judge's CPU is
-    not counted as the client's.
-    """
-    import subprocess
-    import sys
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reward_deepeval_judge.testing", "--until-stdin-closes", *args],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        yield proc.stdout.readline().strip()
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=10)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run a judge server in its own process: ``python -m reward_deepeval_judge.testing --latency 0.05``.
-
-    Prints its base URL on the first line of stdout, then serves until killed (or stdin closes, with
-    ``--until-stdin-closes``). A separate process keeps the server's Python threads off the client's GIL,
-    as with a real judge, which matters for throughput measurements.
-    """
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--latency", type=float, default=0.0)
-    parser.add_argument("--mode", default="ok", choices=MODES)
-    parser.add_argument("--score", type=float, default=None)
-    parser.add_argument("--retry-after", type=float, default=0.05)
-    parser.add_argument("--fail-marker", default=None)
-    parser.add_argument("--marker-mode", default="500", choices=MODES)
-    parser.add_argument("--fault-rate", type=float, default=0.0)
-    parser.add_argument("--fault-mode", default="500", choices=MODES)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--until-stdin-closes", action="store_true")
-    args = parser.parse_args(argv)
-    server = JudgeServer(
-        latency=args.latency,
-        mode=args.mode,
-        score=args.score,
-        retry_after=args.retry_after,
-        fail_marker=args.fail_marker,
-        marker_mode=args.marker_mode,
-        fault_rate=args.fault_rate,
-        fault_mode=args.fault_mode,
-        seed=args.seed,
-    )
-    with server:
-        print(server.base_url, flush=True)
-        try:
-            if args.until_stdin_closes:
-                sys.stdin.read()
-            else:
-                threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
-
-
-if __name__ == "__main__":
-    main()

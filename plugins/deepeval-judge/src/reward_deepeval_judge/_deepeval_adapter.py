@@ -1,4 +1,16 @@
-"""The deepeval side: a judge model over the reward's HTTP clients, GEval construction, steps generation.
+"""Everything the judge rewards take from deepeval: a judge model over the reward's HTTP clients, GEval
+construction and measurement, and the steps prompt.
+
+No other module of the package imports deepeval. Where this module relies on deepeval's private API, the
+name is listed here and checked by tests/test_deepeval_private_api.py, so an upgrade that changes it fails
+that test by name instead of turning every judged row into a failure:
+
+- `GEVAL_KWARGS`: ``GEval(_include_g_eval_suffix=False)`` keeps the metric's name as given (no " [GEval]").
+- `MEASURE_KWARGS`: ``GEval.a_measure(_show_indicator=False)`` draws no progress bar on stderr per row.
+- `JudgeModel.__init__` does not call ``DeepEvalBaseLLM.__init__``, which would parse a provider prefix
+  out of the model name and call `load_model`; it sets the attributes that ``__init__`` sets itself.
+- `GEvalTemplate` and `construct_g_eval_params_string`, from deepeval's GEval modules, build the steps
+  prompt exactly as GEval does.
 
 Imported only when a judge reward is constructed. The environment switches are set before deepeval is
 imported: otherwise its import reads `.env` files and a legacy key file, and `measure` sends telemetry.
@@ -25,6 +37,11 @@ from deepeval.test_case import LLMTestCase, SingleTurnParams  # noqa: E402
 
 from ._http import JudgeOutputError  # noqa: E402
 from ._sanitize import system_message  # noqa: E402
+
+#: Private keyword arguments of `GEval` passed by `make_metric`.
+GEVAL_KWARGS: dict[str, Any] = {"_include_g_eval_suffix": False}
+#: Private keyword arguments of `GEval.a_measure` passed by `measure`.
+MEASURE_KWARGS: dict[str, Any] = {"_show_indicator": False}
 
 
 @dataclasses.dataclass(slots=True)
@@ -60,7 +77,7 @@ class JudgeModel(DeepEvalBaseLLM):
     """
 
     def __init__(self, model: str, send: Send, temperature: float | None) -> None:
-        # Not super().__init__(): it would call load_model() and parse a provider prefix out of the name.
+        # Not super().__init__() (see the module docstring): the attributes it sets, set here.
         self.name = model
         self.model = None
         self._send = send
@@ -125,7 +142,7 @@ def make_metric(
         rubric=rubric,
         model=model,
         async_mode=True,
-        _include_g_eval_suffix=False,
+        **GEVAL_KWARGS,
     )
 
 
@@ -151,7 +168,7 @@ def make_case(fields: dict[str, Any]) -> LLMTestCase:
 
 
 async def measure(metric: GEval, case: LLMTestCase) -> float:
-    score = await metric.a_measure(case, _show_indicator=False)
+    score = await metric.a_measure(case, **MEASURE_KWARGS)
     try:
         value = float(score)
     except (TypeError, ValueError):
@@ -161,15 +178,19 @@ async def measure(metric: GEval, case: LLMTestCase) -> float:
     return value
 
 
-async def generate_steps(model: JudgeModel, criteria: str, fields: Sequence[str]) -> list[str]:
-    """Evaluation steps for `criteria`, from the judge, with deepeval's own steps prompt."""
-    prompt = GEvalTemplate.generate_evaluation_steps(
+def steps_prompt(criteria: str, fields: Sequence[str]) -> str:
+    """deepeval's own prompt asking a judge for evaluation steps for `criteria`."""
+    return GEvalTemplate.generate_evaluation_steps(
         criteria=criteria,
         parameters=construct_g_eval_params_string(evaluation_params(fields)),
         multimodal=False,
         strict=True,
     )
-    reply = await model.a_generate(prompt)
+
+
+async def generate_steps(model: JudgeModel, criteria: str, fields: Sequence[str]) -> list[str]:
+    """Evaluation steps for `criteria`, from the judge, with deepeval's own steps prompt."""
+    reply = await model.a_generate(steps_prompt(criteria, fields))
     start, end = reply.find("{"), reply.rfind("}")
     try:
         steps = json.loads(reply[start : end + 1])["steps"]
