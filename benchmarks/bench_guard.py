@@ -2,11 +2,11 @@
 
 Run: .venv/bin/python benchmarks/bench_guard.py
 
-Two trivial rewards: the reference guide's reasoning-tags reward (four `str.count`s a completion) and, as the
-worst case, the length of the completion text; both read completions with `completion_text`, as every reward
-does. The batch is conversational, with an `answer` column and TRL's extra kwargs. Baseline: the
-bare reward instance; ours: the same instance as `get_reward` returns it, wrapped in the guard. Calls are
-interleaved and repeated; the minimum and the median of per-call times are reported.
+Two trivial rewards: a reasoning-tags reward (four `str.count`s a completion) and, as the worst case, the
+length of the completion text; both read completions with `completion_text`, as every reward does. The batch
+is conversational, with an `answer` column and TRL's extra kwargs. Baseline: the bare reward instance; ours:
+the same instance as `get_reward` returns it, wrapped in the guard. Calls are interleaved and repeated; the
+minimum and the median of per-call times are reported.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class TextLength(BaseReward):
 
 
 class ReasoningTags(BaseReward):
-    """The reference guide's ReasoningTagsReward: +0.5 per tag present exactly once, else -0.5."""
+    """+0.5 per reasoning/answer tag present exactly once, else -0.5 (math.reasoning_tags without code handling)."""
 
     TAGS = ("<reasoning>", "</reasoning>", "<answer>", "</answer>")
 

@@ -98,7 +98,7 @@ class Ours:
 
             self.reward = get_reward("math.answer_correctness", workers=workers)
             self.reward(prompts=["q"], completions=["\\boxed{1}"], answer=["1"])  # start and warm the pool
-        except Exception as exc:  # the reward is being rewritten: report it, score every case as an error
+        except Exception as exc:  # a reward that cannot start: report it, score every case as an error
             self.failure = f"{type(exc).__name__}: {exc}"
             traceback.print_exc()
 

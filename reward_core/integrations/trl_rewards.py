@@ -3,7 +3,9 @@
 The adapters declare TRL's parameters (factories such as `get_soft_overlong_punishment(max_completion_len,
 soft_punish_cache)` become params), accept both completion formats (TRL's rewards read
 `completion[0]["content"]` only), and let the gold column be renamed (TRL reads `solution`; many datasets
-call it `answer`). TRL is imported on the first call.
+call it `answer`). The columns a TRL function reads are checked first with `reward_core.column`, so a missing or
+short one raises `MissingColumnError` / `ColumnLengthError` naming the reward, not a `TypeError` from inside TRL.
+TRL is imported on the first call.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from ..errors import RewardInputError
 from ..params import param
-from ..reward import BaseReward, RewardConfig, completion_text
+from ..reward import BaseReward, RewardConfig, column, completion_text
+
+_TOKEN_IDS = "one list of token ids per completion; GRPOTrainer passes it"
 
 
 class _TrlReward(BaseReward):
     """Calls a TRL reward function, built on first use (TRL's factories return closures, which do not pickle)."""
 
     needs_solution: ClassVar[bool] = False
+    needs_token_ids: ClassVar[bool] = False
 
     def _build(self) -> Callable[..., Any]:
         raise NotImplementedError
@@ -30,17 +34,14 @@ class _TrlReward(BaseReward):
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
         fn = self.__dict__.get("_fn") or self.__dict__.setdefault("_fn", self._build())
+        n = len(completions)
         conversational = [[{"role": "assistant", "content": completion_text(c)}] for c in completions]
         if self.needs_solution:
-            column = self.config.solution_column  # type: ignore[attr-defined]
-            if column not in kwargs:
-                raise RewardInputError(
-                    f"needs the gold answers in a {column!r} column, and the batch has only "
-                    f"{sorted(k for k in kwargs if isinstance(kwargs[k], list))}; set the param "
-                    "solution_column to the column that holds them",
-                    reward=self.__name__,
-                )
-            kwargs = {**kwargs, "solution": [str(v) for v in kwargs[column]]}
+            name = self.config.solution_column  # type: ignore[attr-defined]
+            golds = column(kwargs, name, n, reward=self, param="solution_column", what="the gold answers")
+            kwargs = {**kwargs, "solution": [str(v) for v in golds]}
+        if self.needs_token_ids:
+            column(kwargs, "completion_ids", n, reward=self, what=_TOKEN_IDS)
         return list(fn(completions=conversational, **kwargs, **self._extra_kwargs()))
 
     def __getstate__(self) -> dict[str, Any]:
@@ -132,11 +133,13 @@ class TrlSoftOverlongReward(_TrlReward):
 
     config_class = SoftOverlongConfig
     score_range = (-1.0, 0.0)
+    needs_token_ids = True
 
     def _build(self) -> Callable[..., Any]:
         from trl.rewards import get_soft_overlong_punishment
 
-        return get_soft_overlong_punishment(self.config.max_completion_len, self.config.soft_punish_cache)  # type: ignore[attr-defined]
+        c: Any = self.config
+        return get_soft_overlong_punishment(c.max_completion_len, c.soft_punish_cache)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,25 +158,32 @@ class TrlRepetitionPenaltyReward(_TrlReward):
     """
 
     config_class = RepetitionConfig
-    score_range = (-1.0, 0.0)
+    score_range = (-1.0, 0.0)  # with the default max_penalty
+    needs_token_ids = True
+
+    def __init__(self, config: RepetitionConfig | None = None) -> None:
+        super().__init__(config)
+        self.score_range = (self.config.max_penalty, 0.0)  # type: ignore[attr-defined]
 
     def _build(self) -> Callable[..., Any]:
         from trl.rewards import get_repetition_penalty_reward
 
-        return get_repetition_penalty_reward(self.config.ngram_size, self.config.max_penalty)  # type: ignore[attr-defined]
+        c: Any = self.config
+        return get_repetition_penalty_reward(c.ngram_size, c.max_penalty)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class CosineScaledConfig(SolutionConfig):
-    max_len: int = param(doc="Completion length (characters) at which the cosine schedule ends.", ge=1)
-    min_value_wrong: float = param(-1.0, doc="Score of a long wrong answer.")
-    max_value_wrong: float = param(-0.5, doc="Score of a short wrong answer.")
-    min_value_correct: float = param(0.5, doc="Score of a long correct answer.")
-    max_value_correct: float = param(1.0, doc="Score of a short correct answer.")
+    max_len: int = param(doc="Completion length in tokens at which the cosine schedule ends.", ge=1)
+    min_value_wrong: float = param(-1.0, doc="Score of a wrong answer of 0 tokens; it rises with length.")
+    max_value_wrong: float = param(-0.5, doc="Score of a wrong answer of max_len tokens or more.")
+    min_value_correct: float = param(0.5, doc="Score of a correct answer of max_len tokens or more.")
+    max_value_correct: float = param(1.0, doc="Score of a correct answer of 0 tokens; it falls with length.")
 
 
 class TrlCosineScaledReward(_TrlReward):
-    """TRL's `get_cosine_scaled_reward`: correctness scaled by length (short right answers score highest).
+    """TRL's `get_cosine_scaled_reward`: correctness scaled by length (short right answers score highest, short
+    wrong ones lowest).
 
     >>> from reward_core import get_reward
     >>> reward = get_reward("trl.cosine_scaled", max_len=100, solution_column="answer")
@@ -182,13 +192,17 @@ class TrlCosineScaledReward(_TrlReward):
     """
 
     config_class = CosineScaledConfig
-    score_range = (-1.0, 1.0)
+    score_range = (-1.0, 1.0)  # with the default values
     needs_solution = True
+    needs_token_ids = True
+
+    def __init__(self, config: CosineScaledConfig | None = None) -> None:
+        super().__init__(config)
+        c: Any = self.config
+        self._values = (c.min_value_wrong, c.max_value_wrong, c.min_value_correct, c.max_value_correct)
+        self.score_range = (min(self._values), max(self._values))
 
     def _build(self) -> Callable[..., Any]:
         from trl.rewards import get_cosine_scaled_reward
 
-        c = self.config
-        return get_cosine_scaled_reward(
-            c.max_len, c.min_value_wrong, c.max_value_wrong, c.min_value_correct, c.max_value_correct  # type: ignore[attr-defined]
-        )
+        return get_cosine_scaled_reward(self.config.max_len, *self._values)  # type: ignore[attr-defined]

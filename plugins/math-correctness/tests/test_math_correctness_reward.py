@@ -14,7 +14,7 @@ import pytest
 
 import reward_core
 from reward_core import get_reward
-from reward_core.errors import InvalidParamsError, RewardInputError
+from reward_core.errors import ColumnLengthError, InvalidParamsError, MissingColumnError
 
 from reward_math_correctness.pool import TIMEOUT
 from reward_math_correctness.rewards import AnswerCorrectnessReward
@@ -240,9 +240,15 @@ def test_decimal_approximations_are_opt_in():
         lenient.reward.close()
 
 
-def test_missing_gold_column_is_a_typed_error(reward):
-    with pytest.raises(RewardInputError, match="gold_column"):
+def test_missing_or_short_gold_column_is_a_typed_error(reward):
+    with pytest.raises(MissingColumnError) as info:
         reward(prompts=["q"], completions=["#### 1"], solution=["1"])
+    message = str(info.value)
+    assert info.value.reward == "math.answer_correctness"
+    assert "'answer'" in message and "['solution']" in message and "set the param gold_column" in message
+    with pytest.raises(ColumnLengthError, match="column 'answer'") as info:
+        reward.reward(prompts=["q", "q"], completions=["#### 1", "#### 2"], answer=["1"])
+    assert info.value.reward == "math.answer_correctness"
 
 
 def test_bad_params_are_typed_errors():

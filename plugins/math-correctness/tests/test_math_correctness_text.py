@@ -8,7 +8,8 @@ from fractions import Fraction
 
 import pytest
 
-from reward_math_correctness.extraction import MAX_BOXES, extract
+from reward_math_correctness._worker import unsolved_operator
+from reward_math_correctness.extraction import MAX_BOXES, extract, hedge_reason, is_bare_answer
 from reward_math_correctness.text import absurd_reason, fast_number, gold_text, numbers_equal
 
 LIMITS = dict(max_chars=1000, max_depth=30, max_exponent=100_000, max_factorial=10_000)
@@ -164,6 +165,17 @@ def test_absurd_predictions_are_rejected(answer, reason):
 )
 def test_reasonable_answers_pass_the_pre_check(answer):
     assert absurd_reason(answer, **LIMITS) is None
+
+
+def test_words_in_latex_are_read_alike_everywhere():
+    # One pattern (text.LATEX_WORD): the prose commands hold words, the name commands hold names in mathematics.
+    assert fast_number(r"5\,\mathrm{cm}") == fast_number(r"5 \text{ cm}") == (Fraction(5), False)
+    assert is_bare_answer(r"5 \textrm{cm}") and is_bare_answer(r"\operatorname{lcm}(4, 6)")
+    for prose in (r"3 \text{ or } 4", r"3 \textit{ or } 4", r"3 \mbox{ or } 4"):
+        assert hedge_reason(prose) == "hedge ('or')", prose
+    assert hedge_reason(r"3 \mathrm{or} 4") is None
+    assert unsolved_operator("12", r"\operatorname{lcm}(4, 6)") == "lcm"
+    assert unsolved_operator("12", r"12 \text{ (the lcm of 4 and 6)}") is None
 
 
 def test_listing_rewards_imports_nothing_heavy():

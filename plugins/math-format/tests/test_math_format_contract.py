@@ -13,7 +13,13 @@ import sys
 import pytest
 
 import reward_core
-from reward_core.errors import InvalidParamsError, MalformedCompletionError, RewardInputError
+from reward_core.errors import (
+    ColumnLengthError,
+    InvalidParamsError,
+    MalformedCompletionError,
+    MissingColumnError,
+    RewardInputError,
+)
 from reward_core.testing import assert_reward_contract, sample_batch
 
 from reward_math_format import rewards
@@ -115,8 +121,14 @@ def test_malformed_row_gets_a_typed_error_naming_reward_and_row(name):
 
 def test_token_id_columns_are_checked():
     overlong = reward_core.get_reward("math.soft_overlong", max_completion_len=10, soft_punish_cache=5)
-    with pytest.raises(RewardInputError, match="completion_ids"):
-        overlong(prompts=["q"], completions=["text"])
+    with pytest.raises(MissingColumnError) as info:
+        overlong(prompts=["q"], completions=["text"], answer=["4"])
+    assert info.value.reward == "math.soft_overlong"
+    assert "'completion_ids'" in str(info.value) and "GRPOTrainer passes it" in str(info.value)
+    assert "the batch has only ['answer']" in str(info.value)
+    with pytest.raises(ColumnLengthError, match="completion_ids") as info:
+        overlong(prompts=["q"], completions=["text"], completion_ids="1 2 3")
+    assert info.value.reward == "math.soft_overlong"
     with pytest.raises(RewardInputError) as info:
         overlong(prompts=["q", "q"], completions=["a", "b"], completion_ids=[[1, 2], "ab"])
     assert info.value.row == 1 and "math.soft_overlong" in str(info.value)

@@ -60,7 +60,7 @@ def test_reasoning_tags_r1_style_and_raw_counting():
     assert score("math.reasoning_tags", r1, reasoning_tag="think") == 2.0
     assert score("math.reasoning_tags", r1) == 0.0  # <reasoning> tags expected by default
     fenced = GOOD + "\n```\n<answer>5</answer>\n```"
-    # ignore_code_blocks=False is the reference guide's raw str.count behaviour.
+    # ignore_code_blocks=False counts every occurrence, code included, as a plain str.count would.
     assert score("math.reasoning_tags", fenced, ignore_code_blocks=False) == 0.0  # <answer>, </answer> twice
 
 

@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any
 
-from .text import ungroup_number
+from .text import LATEX_WORD, is_prose, ungroup_number
 from .verdict import Verdict
 
 _CACHE_LIMIT = 4096
@@ -35,7 +35,6 @@ _UNSOLVED = {
     "modulo": re.compile(r"\\[bp]?mod"),
     "factorial": re.compile(r"!(?!=)"),
 }
-_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox|textrm|operatorname)\s*\{([^{}]*)\}")
 
 
 def _extraction_config() -> list:
@@ -65,7 +64,7 @@ def _parse(text: str, *, gold: bool = False, mode: str = "answer") -> list:
     if gold:
         # A bare gold cell: prose ("see the figure") is read freely, so it parses to nothing instead of a
         # product of letters; anything else (`\\text{Monday}` included) is read in math mode, as the answer it is.
-        if re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", _LATEX_NAMES.sub(" ", _TEXT.sub(" ", text))):
+        if re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", _LATEX_NAMES.sub(" ", LATEX_WORD.sub(" ", text))):
             return parse(text, config, parsing_timeout=None)
         return parse(f"${text}$", config, parsing_timeout=None) or parse(text, config, parsing_timeout=None)
     # A bare final answer (a box's content): read it as the boxed answer it is, so lists, tuples and
@@ -89,8 +88,8 @@ def parse_gold(gold: str) -> list:
 
 
 def _plain(text: str) -> str:
-    """`text` without `\\text{...}` words and spacing commands, for operator scans."""
-    text = re.sub(r"\\text\s*\{[^{}]*\}", " ", text)
+    """`text` without prose (`\\text{...}`) and spacing commands, for operator scans (`\\operatorname{lcm}` stays)."""
+    text = LATEX_WORD.sub(lambda m: " " if is_prose(m) else m.group(), text)
     return text.replace("\\!", " ")
 
 
@@ -120,6 +119,7 @@ def _top_level_split(text: str, sep: str) -> list[str]:
 
 _RELATION = re.compile(r"\\approx|≈|\\simeq|(?<![<>!\\])=(?!=)")
 _DECIMALS = re.compile(r"\.(\d+)")
+_DECIMAL_NUMBER = re.compile(r"\d\.\d")
 
 
 def _split_relation(text: str) -> list[tuple[str, bool]]:
@@ -200,7 +200,7 @@ def _relative_error(gold: Any, pred: Any) -> float | None:
         if not (diff.is_real and scale.is_real):
             return None
         if scale == 0:
-            return float(diff != 0) * float("inf") if diff != 0 else 0.0
+            return float("inf") if diff != 0 else 0.0
         rel = diff / scale
         return float(rel) if rel < 1e300 else float("inf")
     except (TypeError, ValueError, ArithmeticError, AttributeError):
@@ -299,10 +299,10 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
         return Verdict.WRONG, rel, read
     if false_relation(stated):
         return Verdict.WRONG, None, read
-    if rel is not None and rel > 1e-12 and not re.search(r"\d\.\d", gold):
+    if rel is not None and rel > 1e-12 and not _DECIMAL_NUMBER.search(gold):
         # math-verify compares numbers after rounding: it equates 1/2004! with 1/2006! and 1.414214 with
         # sqrt(2). Exact golds need exact answers; decimals pass only when the caller opted in.
-        approximate = re.search(r"\d\.\d", stated) is not None
+        approximate = _DECIMAL_NUMBER.search(stated) is not None
         if not (approximate and options.get("accept_decimal_approximations", False)):
             return Verdict.WRONG, rel, read
     return Verdict.CORRECT, rel, read
@@ -362,9 +362,8 @@ def main(argv: list[str]) -> None:
             result = (Verdict.RESOURCE, None, None)
         except RecursionError:
             result = (Verdict.RESOURCE, None, None)
-        except Exception as exc:  # a sympy/latex2sympy bug on one input must not take the worker down
+        except Exception:  # a sympy/latex2sympy bug on one input must not take the worker down
             result = (Verdict.ERROR, None, None)
-            del exc
         try:
             outbox.send((task_id, result))
         except (BrokenPipeError, OSError):

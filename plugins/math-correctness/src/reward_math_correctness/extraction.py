@@ -17,7 +17,7 @@ import dataclasses
 import re
 from typing import Literal
 
-from .text import ungroup_number
+from .text import LATEX_WORD, is_prose, ungroup_number
 
 __all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_reason", "POLICIES"]
 
@@ -53,7 +53,8 @@ _LAST_ANSWER_CLOSE = re.compile(r"(?s:.*)</answer\s*>", re.IGNORECASE)
 _LAST_ANSWER_OPEN = re.compile(r"(?s:.*)<answer\s*>", re.IGNORECASE)
 _BOX_OPENER = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _BRACE = re.compile(r"[{}]")
-# Literal first: a pattern that starts with `\b` or an alternation costs 50-150 ms per MB to search backwards.
+# Literal first: `(?s:.*)` backs up through the whole text, and a literal is the cheapest test to fail at each
+# position (a leading `\b` or alternation costs several times more).
 # Bounded whitespace: `\s+` would let "answer" followed by a megabyte of spaces backtrack through all of it.
 _LAST_ANSWER_IS = re.compile(r"(?s:.*)answer\s{1,8}(?:is|would\s{1,8}be|will\s{1,8}be)\b[ \t]{0,8}[:=]?", re.IGNORECASE)
 # A final-answer line: a label at the start of a line, optionally in markdown (`**Answer:**`, `### Final Answer`).
@@ -70,7 +71,7 @@ _MATH_SPAN = re.compile(
 )
 _DOLLAR = re.compile(r"(?<!\\)\$")  # a math delimiter, not an escaped `\$` sign
 _UNIT_SUFFIX = re.compile(r"\s*(?P<unit>%|\\%|percent|per\s*cent|pct|[A-Za-z]{1,12}(?:\^?[23²³])?)?\s*$")
-_LATEX_WORDS = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorname)\s*\{[^{}]*\}|\\[A-Za-z]+")
+_LATEX_WORDS = re.compile(rf"{LATEX_WORD.pattern}|\\[A-Za-z]+")  # the commands that hold words, or any command
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Two-letter English words: prose, where a two-letter run in mathematics is a product (`xy`, `ab`).
 _SHORT_WORDS = frozenset("is it so be to of in on at an as if by we me my no do go he us am".split())
@@ -208,7 +209,7 @@ def hedge_reason(sentence: str, *, or_is_hedge: bool = True) -> str | None:
     "x = 2 or x = -2, so the positive solution is 2" answers 2. "maybe", "probably", "not sure"... hedge
     anywhere in it.
     """
-    plain = _LATEX_WORDS.sub(lambda m: m.group() if m.group().startswith("\\text") else " ", sentence)
+    plain = _LATEX_WORDS.sub(lambda m: m.group() if is_prose(m) else " ", sentence)
     match = _STRONG_HEDGE.search(plain)
     if match is None and or_is_hedge:
         match = _ALTERNATIVE.search(_CLAUSE_BREAK.split(plain)[-1])

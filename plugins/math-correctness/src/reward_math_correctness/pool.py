@@ -111,7 +111,6 @@ class VerifierPool:
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self.timeouts = 0
         self._finalizer = weakref.finalize(self, _shutdown, self._workers)
         atexit.register(self._finalizer)
 
@@ -209,7 +208,6 @@ class VerifierPool:
                 elif worker.task is not None and now - worker.sent_at >= deadline:
                     results[worker.task] = TIMEOUT
                     remaining -= 1
-                    self.timeouts += 1
                     self._replace(worker)
                 elif not worker.ready and now - worker.started_at > _STARTUP_SECONDS:
                     self._startup_failed(worker)

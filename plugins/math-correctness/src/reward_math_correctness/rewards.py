@@ -7,8 +7,8 @@ import threading
 from collections import OrderedDict
 from typing import Any, Literal
 
-from reward_core import BaseReward, RewardConfig, completion_text, cpus_per_rank, param, prompt_text
-from reward_core.errors import MalformedCompletionError, RewardInputError
+from reward_core import BaseReward, RewardConfig, column, completion_text, cpus_per_rank, param, prompt_text
+from reward_core.errors import MalformedCompletionError
 
 from . import text as _text
 from .extraction import POLICIES, Extraction, extract
@@ -127,17 +127,8 @@ class AnswerCorrectnessReward(BaseReward):
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
         cfg = self.config
-        if cfg.gold_column not in kwargs:
-            raise RewardInputError(
-                f"no gold column {cfg.gold_column!r} in the batch (columns: {sorted(k for k in kwargs)}); pass "
-                f"the dataset column holding the reference answers with gold_column=... (e.g. 'solution')",
-                reward=self.__name__,
-            )
-        golds = kwargs[cfg.gold_column]
-        if not isinstance(golds, (list, tuple)) or len(golds) != len(completions):
-            raise RewardInputError(
-                f"column {cfg.gold_column!r} must hold one gold answer per completion", reward=self.__name__
-            )
+        n = len(completions)
+        golds = column(kwargs, cfg.gold_column, n, reward=self, param="gold_column", what="the gold answers")
         readings = [
             extract(completion_text(c), cfg.reasoning_tags, cfg.extraction, cfg.max_answer_chars) for c in completions
         ]

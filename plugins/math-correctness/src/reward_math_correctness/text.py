@@ -1,5 +1,5 @@
 """String work done in the trainer's process on an extracted answer: the gold cell, the fast numeric path,
-and the pre-check that keeps absurd answers away from sympy.
+the pre-check that keeps absurd answers away from sympy, and the LaTeX commands that hold words.
 
 Nothing here imports sympy or math-verify; every function is linear in the length of its input.
 """
@@ -9,7 +9,25 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-__all__ = ["gold_text", "fast_number", "numbers_equal", "ungroup_number", "absurd_reason"]
+__all__ = ["gold_text", "fast_number", "numbers_equal", "ungroup_number", "absurd_reason", "LATEX_WORD", "is_prose"]
+
+#: A LaTeX command that wraps words rather than mathematics, with its argument (no nested braces): the prose
+#: commands `\text{...}`, `\textbf`, `\textit`, `\textrm`, `\mbox`, and the name commands `\mathrm{...}`,
+#: `\mathbf`, `\operatorname` (units, `\mathrm{d}`, `\operatorname{lcm}`). Group 1: the command; group 2:
+#: the argument. Every module reads words in LaTeX with this one pattern.
+LATEX_WORD = re.compile(r"\\(text(?:bf|it|rm)?|mbox|math(?:rm|bf)|operatorname)\s*\{([^{}]*)\}")
+
+
+def is_prose(match: re.Match[str]) -> bool:
+    """True when a match of `LATEX_WORD` (or of a pattern built on it) is prose, `\\text{...}` or `\\mbox{...}`,
+    rather than a name in mathematics such as `\\operatorname{lcm}`.
+
+    >>> [is_prose(m) for m in LATEX_WORD.finditer(r"5 \\text{ cm} \\operatorname{lcm}")]
+    [True, False]
+    """
+    command = match.group(1)
+    return command is not None and (command.startswith("text") or command == "mbox")
+
 
 def _group(text: str, start: int) -> tuple[str, int] | None:
     """The content of the balanced `{...}` group opening at `text[start]`, and the index after it."""
@@ -41,7 +59,6 @@ def gold_text(value: object) -> str | None:
 # ---------------------------------------------------------------------------------------------- fast path
 
 _WRAPPERS = re.compile(r"\\left|\\right|\\!|\\,|\\;|\\:|\\ |~|\\displaystyle|\\\$|\$|\\\(|\\\)|\\\[|\\\]")
-_TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox|textrm)\s*\{([^{}]*)\}")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°")
 _VARIABLE = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(?!.*=)")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -68,7 +85,7 @@ def fast_number(text: str) -> tuple[Fraction, bool] | None:
     """
     if len(text) > 200:
         return None
-    s = _TEXT.sub(lambda m: " " + m.group(1) + " ", text)
+    s = LATEX_WORD.sub(lambda m: " " + m.group(2) + " ", text)
     s = _WRAPPERS.sub(" ", s)
     s = _DEGREES.sub("", s).strip().rstrip(".").strip()
     s = _VARIABLE.sub("", s, count=1)

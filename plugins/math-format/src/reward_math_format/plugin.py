@@ -20,7 +20,7 @@ def register_rewards(register):
     register(
         "math.think_format",
         f"{_REWARDS}:ThinkFormatReward",
-        summary="1.0 when the completion opens with one non-empty <think>...</think> (as TRL's think_format).",
+        summary="1.0 when the completion opens with one non-empty <think>...</think> block (stricter than TRL's).",
     )
     register(
         "math.soft_overlong",

@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from reward_core import BaseReward, RewardConfig, completion_text, param
-from reward_core.errors import ColumnLengthError, InvalidParamsError, RewardInputError
+from reward_core import BaseReward, RewardConfig, column, completion_text, param
+from reward_core.errors import InvalidParamsError, RewardInputError
 
 from ._scan import TAG_NAME, code_spans, distinct_ngrams, find_once, is_blank, outside_code, word_units
 
@@ -50,12 +50,11 @@ def _check_tags(config: Any, *fields: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# math.reasoning_tags
+# math.reasoning_tags and math.strict_format: the same two tags, counted or held to a structure
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class ReasoningTagsConfig(RewardConfig):
-    name: str = "math.reasoning_tags"
+class _TagPairConfig(RewardConfig):
     reasoning_tag: str = param("reasoning", doc="Name of the reasoning tag (e.g. 'think' for R1 style).")
     answer_tag: str = param("answer", doc="Name of the answer tag.")
     ignore_code_blocks: bool = param(True, doc=_IGNORE_CODE_DOC)
@@ -64,14 +63,33 @@ class ReasoningTagsConfig(RewardConfig):
         _check_tags(self, "reasoning_tag", "answer_tag")
 
 
-class ReasoningTagsReward(BaseReward):
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ReasoningTagsConfig(_TagPairConfig):
+    name: str = "math.reasoning_tags"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class StrictFormatConfig(_TagPairConfig):
+    name: str = "math.strict_format"
+
+
+class _TagPairReward(BaseReward):
+    """A reward over the tags of a `_TagPairConfig`: `self._tags` is `(<r>, </r>, <a>, </a>)`."""
+
+    def __init__(self, config: _TagPairConfig | None = None) -> None:
+        super().__init__(config)
+        r, a = self.config.reasoning_tag, self.config.answer_tag
+        self._tags = (f"<{r}>", f"</{r}>", f"<{a}>", f"</{a}>")
+
+
+class ReasoningTagsReward(_TagPairReward):
     """+0.5 for each of the four reasoning/answer tags that appears exactly once, -0.5 for each that does not.
 
-    The reference guide's `ReasoningTagsReward`: `<reasoning>`, `</reasoning>`, `<answer>`, `</answer>` are
-    counted independently, so scores are -2.0, -1.0, 0.0, 1.0 or 2.0. A tag used twice (stuffing,
-    duplication) scores as badly as a missing one; tags inside Markdown code do not count. It is a dense
-    shaping signal: it does not look at order, nesting or emptiness (`<answer></answer><reasoning></reasoning>`
-    scores 2.0) — pair it with `math.strict_format`, which does.
+    `<reasoning>`, `</reasoning>`, `<answer>`, `</answer>` are counted independently, so scores are -2.0,
+    -1.0, 0.0, 1.0 or 2.0. A tag used twice (stuffing, duplication) scores as badly as a missing one; tags
+    inside Markdown code do not count (`ignore_code_blocks=False` counts them too, as a plain `str.count`
+    would). It is a dense shaping signal: it does not look at order, nesting or emptiness
+    (`<answer></answer><reasoning></reasoning>` scores 2.0) — pair it with `math.strict_format`, which does.
 
     Example:
     >>> from reward_core import get_reward
@@ -85,11 +103,6 @@ class ReasoningTagsReward(BaseReward):
 
     config_class = ReasoningTagsConfig
     score_range = (-2.0, 2.0)
-
-    def __init__(self, config: ReasoningTagsConfig | None = None) -> None:
-        super().__init__(config)
-        r, a = self.config.reasoning_tag, self.config.answer_tag
-        self._tags = (f"<{r}>", f"</{r}>", f"<{a}>", f"</{a}>")
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
         tags = self._tags
@@ -106,22 +119,7 @@ class ReasoningTagsReward(BaseReward):
         return scores
 
 
-# --------------------------------------------------------------------------------------------------------------
-# math.strict_format
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class StrictFormatConfig(RewardConfig):
-    name: str = "math.strict_format"
-    reasoning_tag: str = param("reasoning", doc="Name of the reasoning tag (e.g. 'think' for R1 style).")
-    answer_tag: str = param("answer", doc="Name of the answer tag.")
-    ignore_code_blocks: bool = param(True, doc=_IGNORE_CODE_DOC)
-
-    def __post_init__(self) -> None:
-        _check_tags(self, "reasoning_tag", "answer_tag")
-
-
-class StrictFormatReward(BaseReward):
+class StrictFormatReward(_TagPairReward):
     """1.0 for exactly `<reasoning>...</reasoning>` then `<answer>...</answer>`, with documented partial credit.
 
     Structure (required, else 0.0): each of the four tags exactly once outside Markdown code, in the order
@@ -148,11 +146,6 @@ class StrictFormatReward(BaseReward):
 
     config_class = StrictFormatConfig
     score_range = (0.0, 1.0)
-
-    def __init__(self, config: StrictFormatConfig | None = None) -> None:
-        super().__init__(config)
-        r, a = self.config.reasoning_tag, self.config.answer_tag
-        self._tags = (f"<{r}>", f"</{r}>", f"<{a}>", f"</{a}>")
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
         scores = [self._score(completion_text(c)) for c in completions]
@@ -203,12 +196,13 @@ class ThinkFormatConfig(RewardConfig):
 
 
 class ThinkFormatReward(BaseReward):
-    """1.0 when the completion opens with a `<think>...</think>` block, else 0.0 (TRL's think_format_reward).
+    """1.0 when the completion opens with one `<think>...</think>` block around a visible thought, else 0.0.
 
     Conditions: the text starts with `<think>` (leading whitespace allowed), and `<think>` and `</think>`
     each occur exactly once outside Markdown code; whatever follows `</think>` is the answer and is not
-    judged. Stricter than `trl.rewards.think_format_reward`, which accepts several `</think>` and an empty
-    thought: here an empty (whitespace-only) thought scores 0.0 unless `allow_empty=True`.
+    judged. An empty (whitespace-only) thought scores 0.0 unless `allow_empty=True`. Stricter than
+    `trl.think_format_reward`, which accepts several `</think>` and an empty thought; the package README
+    lists every difference.
 
     Example:
     >>> from reward_core import get_reward
@@ -256,28 +250,7 @@ class ThinkFormatReward(BaseReward):
 # --------------------------------------------------------------------------------------------------------------
 # Token ids from TRL's `completion_ids` column
 
-
-def _ids_column(reward: BaseReward, kwargs: dict[str, Any], n: int, required: bool) -> Sequence[Any] | None:
-    ids = kwargs.get("completion_ids")
-    if ids is None:
-        if required:
-            raise RewardInputError(
-                "needs token lengths from the `completion_ids` column, which GRPOTrainer passes; when calling "
-                "the reward yourself, pass completion_ids=[[token ids of completion 0], ...]",
-                reward=reward.__name__,
-            )
-        return None
-    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
-        raise RewardInputError(
-            f"completion_ids must be a list with one list of token ids per completion, got {type(ids).__name__}",
-            reward=reward.__name__,
-        )
-    if len(ids) != n:
-        raise ColumnLengthError(
-            f"completion_ids has {len(ids)} rows for {n} completions; pass one list of token ids per completion",
-            reward=reward.__name__,
-        )
-    return ids
+_IDS_WHAT = "one list of token ids per completion; GRPOTrainer passes it"
 
 
 def _token_ids(reward: BaseReward, ids: Any, row: int) -> Sequence[Any]:
@@ -326,8 +299,8 @@ class SoftOverlongReward(BaseReward):
 
     With `L = len(completion_ids[i])`: 0.0 when `L <= L_max - L_cache`, `(L_max - L_cache - L) / L_cache`
     when `L_max - L_cache < L <= L_max`, and -1.0 beyond `L_max`. Same parameters and scores as
-    `trl.rewards.get_soft_overlong_punishment`. It only penalises, so it cannot be gamed by padding;
-    token counts come from `completion_ids` (GRPOTrainer passes it), never from the text.
+    `trl.soft_overlong_punishment`, with typed errors for bad rows and params. It only penalises, so it cannot
+    be gamed by padding; token counts come from `completion_ids` (GRPOTrainer passes it), never from the text.
 
     Example:
     >>> from reward_core import get_reward
@@ -340,16 +313,15 @@ class SoftOverlongReward(BaseReward):
     score_range = (-1.0, 0.0)
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
-        column = _ids_column(self, kwargs, len(completions), required=True)
+        ids = column(kwargs, "completion_ids", len(completions), reward=self, what=_IDS_WHAT)
         max_len = self.config.max_completion_len
         cache = self.config.soft_punish_cache
         free = max_len - cache
         try:
             # list.__len__ is len() that also rejects non-lists (a string row would count characters).
-            lengths = map(list.__len__, column)
-            return [0.0 if n <= free else -1.0 if n > max_len else (free - n) / cache for n in lengths]
+            lengths = list(map(list.__len__, ids))
         except TypeError:  # tuples, tensors, arrays, or a bad row to report
-            lengths = [len(_token_ids(self, ids, row)) for row, ids in enumerate(column)]
+            lengths = [len(_token_ids(self, row_ids, row)) for row, row_ids in enumerate(ids)]
         return [0.0 if n <= free else -1.0 if n > max_len else (free - n) / cache for n in lengths]
 
 
@@ -367,11 +339,10 @@ class RepetitionPenaltyConfig(RewardConfig):
 class RepetitionPenaltyReward(BaseReward):
     """Penalty proportional to the share of repeated n-grams: `(1 - unique / total) * max_penalty`.
 
-    As `trl.rewards.get_repetition_penalty_reward` (same parameters, same scores), over the token ids of
-    `completion_ids` when the batch has them (GRPOTrainer passes them); otherwise over words: whitespace-split
-    words, with every character of unspaced scripts (Chinese, Japanese, Thai...) counted as one word, so
-    repeated non-ASCII text is penalised too. Fewer than `ngram_size` units score 0.0. Range
-    `max_penalty..0` (`-1..0` by default).
+    As `trl.repetition_penalty` (same parameters, same scores), over the token ids of `completion_ids` when
+    the batch has them (GRPOTrainer passes them); otherwise over words: whitespace-split words, with every
+    character of unspaced scripts (Chinese, Japanese, Thai...) counted as one word, so repeated non-ASCII text
+    is penalised too. Fewer than `ngram_size` units score 0.0. Range `max_penalty..0` (`-1..0` by default).
 
     Example:
     >>> from reward_core import get_reward
@@ -390,13 +361,13 @@ class RepetitionPenaltyReward(BaseReward):
         self.score_range = (self.config.max_penalty, 0.0)  # the instance's own bounds
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
-        column = _ids_column(self, kwargs, len(completions), required=False)
+        ids = column(kwargs, "completion_ids", len(completions), reward=self, what=_IDS_WHAT, required=False)
         n = self.config.ngram_size
         penalty = self.config.max_penalty
         scores = []
         for row in range(len(completions)):
-            if column is not None:
-                units = column[row]
+            if ids is not None:
+                units = ids[row]
                 if type(units) is not list:
                     units = _token_ids(self, units, row)
             else:
@@ -405,7 +376,7 @@ class RepetitionPenaltyReward(BaseReward):
             if total <= 0:
                 scores.append(0.0)
                 continue
-            unique = distinct_ngrams(units, n)  # len(set(zip(*[units[i:] for i in range(n)]))), faster
+            unique = distinct_ngrams(units, n)
             scaling = 1 - unique / total
             scores.append(scaling * penalty if scaling else 0.0)
         return scores
@@ -417,8 +388,8 @@ class RepetitionPenaltyReward(BaseReward):
 # A step line: optional indentation, Markdown heading and bold, then "Step N" (any case, optional ':', '.',
 # ')'), or "N." / "N)" / a bullet followed by a space. Bounded repeats and a final [^\n]* that always
 # matches: a failed line costs a few steps, a long line is consumed once. The lookahead admits only lines
-# whose first character can start a step (the same flags decide, so "ſtep" still counts as "step"): a
-# megabyte of other lines is skipped ten times faster than by trying the whole pattern on each.
+# whose first character can start a step (the same flags decide, so "ſtep" still counts as "step"), so other
+# lines are passed over by one character test instead of an attempt at the whole pattern.
 _STEP_LINE = re.compile(
     r"^(?=[ \t#*s\d+\-\u2022\u2023\u25e6\u2013])[ \t]{0,8}(?:#{1,6}[ \t]{1,4})?(?:\*\*)?"
     r"(?:step[ \t]{0,4}\d{1,4}(?:\*\*)?[ \t]{0,4}[.:)]?(?:\*\*)?[ \t]*"
