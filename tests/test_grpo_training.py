@@ -145,11 +145,14 @@ def no_judge(monkeypatch):
 
 def test_main_job_writes_the_picture_history_completions_and_prints_the_table(tmp_path, capsys, no_judge):
     history = _demo(tmp_path)
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     config = yaml.safe_load(DEMO_CONFIG.read_text())
     manifest = json.loads((tmp_path / "reward_manifest.json").read_text())
     names = [r["log_name"] for r in manifest["rewards"]]
-    assert names == [e["name"] for e in config["rewards"]]
+    enabled = [e["name"] for e in config["rewards"] if "enabled" not in e]  # the judge's needs an endpoint
+    assert names == enabled and len(enabled) == len(config["rewards"]) - 1
+    assert "leaves out judge.answer_relevancy" in captured.err
     assert "math.answer_correctness" in names and sum(n.startswith("math.") for n in names) >= 3
 
     assert (tmp_path / "rewards.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
