@@ -207,7 +207,16 @@ class PluginHost:
         aliases: Iterable[str] = (),
         version: int | None = None,
     ) -> Any:
-        """Register a reward in this process, without packaging; see `reward_core.register_reward`."""
+        """Register a reward in this process, without packaging (notebooks, tests, scripts).
+
+        Use it as a call, `register_reward("lab.brevity", BrevityReward)`, or as a decorator::
+
+            @register_reward("lab.brevity", summary="Shorter is better.")
+            def brevity(completions, **kwargs):
+                return [1.0 / (1 + len(c)) for c in completions]
+
+        Registering the same name again replaces the earlier registration.
+        """
         if target is None:
             def decorate(obj: Any) -> Any:
                 self.register_reward(name, obj, summary=summary, aliases=aliases, version=version)
@@ -404,54 +413,14 @@ def plugin_host() -> PluginHost:
     return _host
 
 
-def configure_plugins(
-    *,
-    allow: Iterable[str] | str | None = _UNSET,
-    deny: Iterable[str] | str | None = _UNSET,
-    strict: bool | None = _UNSET,
-) -> None:
-    """Choose which plugins load; takes effect at the next listing or resolution.
-
-    :param allow: distribution names to load (all others are skipped); `None` loads all; `[]` loads none.
-        Overrides the `REWARD_CORE_PLUGINS` environment variable.
-    :param deny: distribution names never to load. Overrides `REWARD_CORE_DISABLE_PLUGINS`.
-    :param strict: raise `PluginLoadError` when a plugin fails instead of warning. Overrides
-        `REWARD_CORE_STRICT`.
-
-    Arguments left out keep their current setting; pass `None` to go back to the environment variable.
-    """
-    _host.configure(allow=allow, deny=deny, strict=strict)
-
-
-def reload_plugins() -> None:
-    """Forget everything discovered and read the installed entry points again (after a `pip install`)."""
-    _host.reload()
-
-
-def reset_plugins() -> None:
-    """Back to a fresh process: forget in-process registrations, `configure_plugins` settings and discovery."""
-    _host.reset()
-
-
-def register_reward(
-    name: str,
-    target: Any = None,
-    *,
-    summary: str | None = None,
-    aliases: Iterable[str] = (),
-    version: int | None = None,
-) -> Any:
-    """Register a reward in this process, without packaging (notebooks, tests, scripts).
-
-    Use it as a call, `register_reward("lab.brevity", BrevityReward)`, or as a decorator::
-
-        @register_reward("lab.brevity", summary="Shorter is better.")
-        def brevity(completions, **kwargs):
-            return [1.0 / (1 + len(c)) for c in completions]
-
-    Registering the same name again replaces the earlier registration.
-    """
-    return _host.register_reward(name, target, summary=summary, aliases=aliases, version=version)
+#: `PluginHost.configure` of the process-wide host: which plugins load.
+configure_plugins = _host.configure
+#: `PluginHost.reload` of the process-wide host: read the installed entry points again.
+reload_plugins = _host.reload
+#: `PluginHost.reset` of the process-wide host: back to a fresh process.
+reset_plugins = _host.reset
+#: `PluginHost.register_reward` of the process-wide host: register a reward without packaging.
+register_reward = _host.register_reward
 
 
 def list_rewards() -> list[RewardEntry]:
