@@ -88,8 +88,9 @@ def test_trl_rewards_by_name_match_trl_and_mix_with_ours():
     assert think(prompts=["q"] * 4, completions=completions) == think_format_reward(completions)
     mixed = reward_core.load_rewards(["trl.think_format_reward", {"name": "math.reasoning_tags", "weight": 0.5}])
     assert mixed.log_names == ["trl.think_format_reward", "math.reasoning_tags"]
-    with pytest.raises(reward_core.RewardInputError, match="solution_column"):
+    with pytest.raises(reward_core.MissingColumnError, match=r"column 'solution'.*\['answer'\].*solution_column") as info:
         ours(prompts=["q"], completions=["x"], answer=["3"])
+    assert info.value.reward == "trl.accuracy_reward"
 
 
 def test_new_pack_installs_into_a_fresh_venv_resolves_and_passes_check(tmp_path):
