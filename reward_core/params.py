@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Union
 
 from .errors import InvalidParamsError
+from .interpolation import EnvironmentText
 
 __all__ = ["param", "ParamInfo", "describe_params", "build_config"]
 
@@ -165,6 +166,14 @@ class _Mismatch(Exception):
 def _coerce(value: Any, tp: Any) -> Any:
     if tp is Any:
         return value
+    if isinstance(value, EnvironmentText):  # a spec's lone ${VARIABLE}: text, read as the declared type
+        if tp in (int, float, bool):
+            try:
+                return value.read_as(tp)
+            except ValueError:
+                raise _Mismatch from None
+        if tp is str:
+            return str(value)
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (Union, types.UnionType):

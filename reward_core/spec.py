@@ -22,8 +22,7 @@ from .errors import (
     drift_message,
 )
 from .guard import GuardedReward, guard
-from .interpolation import interpolate
-from .params import config_params
+from .interpolation import EnvironmentText, interpolate
 from .registry import IN_PROCESS, RewardEntry, canonical_distribution
 
 __all__ = ["get_reward", "load_rewards", "read_spec", "LoadedRewards", "ResolvedReward"]
@@ -36,8 +35,6 @@ _SPEC_KEYS = {
     "on_error": "'raise' or 'skip'; default: the spec's on_error, else $REWARD_CORE_ON_ERROR, else 'raise'",
     "enabled": "default true; false or empty (e.g. ${VAR:+true} with VAR unset) leaves the entry out",
 }
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"", "false", "0", "no", "off"})
 #: Default failure policy of guarded rewards (see `GuardedReward`): "raise" or "skip".
 ENV_ON_ERROR = "REWARD_CORE_ON_ERROR"
 #: "1"/"true": loading a manifest whose versions differ from the installed ones warns instead of raising.
@@ -221,7 +218,7 @@ def load_rewards(spec: Any, *, allow_version_drift: bool | None = None) -> Loade
     for index, item in enumerate(spec):
         if index not in records:  # a record is rebuilt exactly as recorded; an entry may use ${VARIABLES}
             if not _enabled(item, index, source):
-                left_out.append(str(item.get("name")))
+                left_out.append(_left_out_name(item, index, source))
                 continue
             item = interpolate(item, f"{source}, entry {index}")
         if index in records:
@@ -253,16 +250,31 @@ def read_spec(path: str | os.PathLike[str]) -> Any:
     return _read_spec_file(Path(path))
 
 
+def _left_out_name(item: Mapping[str, Any], index: int, source: str) -> str:
+    """A disabled entry's name, expanded when its variables are set (they need not be: it is left out)."""
+    try:
+        return str(interpolate(item.get("name"), f"{source}, entry {index}"))
+    except SpecError:
+        return str(item.get("name"))
+
+
 def _enabled(item: Any, index: int, source: str) -> bool:
     if not isinstance(item, Mapping) or "enabled" not in item:
         return True
     where = f"{source}, entry {index} ({item.get('name')!r})"
     value = interpolate(item["enabled"], where)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        value = value.strip().lower() in _TRUE
-    if not isinstance(value, bool):
-        raise SpecError(f"{where}: enabled must be true or false (or empty, for false), got {value!r}")
-    return value
+    if value is None or (isinstance(value, str) and not value.strip()):  # `enabled:` left empty, or expanded to ""
+        return False
+    if isinstance(value, str):
+        value = EnvironmentText(value)
+    elif isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
+        value = bool(value)
+    try:
+        return value if isinstance(value, bool) else value.read_as(bool)
+    except (AttributeError, ValueError):
+        raise SpecError(
+            f"{where}: enabled must be true or false (1/0, yes/no, on/off; empty is false), got {value!r}"
+        ) from None
 
 
 def is_manifest_record(item: Any) -> bool:
@@ -431,6 +443,11 @@ def _parse_entry(
     if not isinstance(name, str) or not name:
         raise SpecError(f"{where}: 'name' is required and must be a reward name, got {name!r}")
     weight = item.get("weight", 1.0)
+    if isinstance(weight, EnvironmentText):
+        try:
+            weight = weight.read_as(float)
+        except ValueError:
+            raise SpecError(f"{where} ({name!r}): weight must be a finite number, got {str(weight)!r}") from None
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
         raise SpecError(f"{where} ({name!r}): weight must be a finite number, got {weight!r}")
     params = item.get("params") or {}
@@ -489,13 +506,13 @@ def _resolve(name: str, params: Mapping[str, Any], log_name: str | None, on_erro
         raise SpecError(f"a reward name must be a non-empty string, got {name!r}")
     target = plugin_host().target(name)
     log_name = log_name or target.default_log_name
-    reward, config = target.build(params, log_name)
+    reward, built_with = target.build(params, log_name)
     return ResolvedReward(
         name=name,
         log_name=log_name,
         weight=1.0,
         reward=guard(reward, log_name, target.entry, on_error),
         entry=target.entry,
-        params=config_params(config) if config is not None else dict(params),
+        params=built_with,
         on_error=on_error,
     )

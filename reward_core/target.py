@@ -14,12 +14,16 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from .errors import InvalidParamsError, RewardLoadError
-from .params import ParamInfo, build_config, describe_params
+from .interpolation import EnvironmentText
+from .params import ParamInfo, build_config, config_params, describe_params
 from .registry import RewardEntry, import_target
 
 __all__ = ["RewardTarget"]
 
 Kind = Literal["configured class", "reward class", "class", "instance", "function"]
+
+#: The types a parameter may read from a spec's `${VARIABLE}`, by annotation (also as a string) or name.
+_SCALARS: dict[Any, type] = {int: int, float: float, bool: bool, "int": int, "float": float, "bool": bool}
 
 #: Arguments every reward receives from the trainer, never parameters.
 _CALL_ARGUMENTS = frozenset({"prompts", "completions"})
@@ -99,48 +103,53 @@ class RewardTarget:
         ]
 
     @property
+    def score_range_per_instance(self) -> bool:
+        """Whether the class computes `score_range` per instance (a property): it depends on the params."""
+        declared = inspect.getattr_static(self.target, "score_range", None) if isinstance(self.target, type) else None
+        return hasattr(declared, "__get__")
+
+    @property
     def score_range(self) -> tuple[float, float] | None:
-        """The declared score range as floats (an open side is ±inf), or None when the reward declares none."""
+        """The declared score range as floats (an open side is ±inf); None when the reward declares none, or
+        computes it per instance (`score_range_per_instance`)."""
         from .reward import score_bounds
 
+        if self.score_range_per_instance:
+            return None
         return score_bounds(getattr(self.target, "score_range", None), self.display_name)
 
     @property
     def doc(self) -> str:
         return textwrap.dedent(getattr(self.target, "__doc__", None) or "").strip()
 
-    def build(self, params: Mapping[str, Any], log_name: str) -> tuple[Any, Any]:
-        """A ready reward built with `params`, logging as `log_name`, and its config (None for plain callables).
+    def build(self, params: Mapping[str, Any], log_name: str) -> tuple[Any, dict[str, Any]]:
+        """A ready reward built with `params`, logging as `log_name`, and the params it was built with (a
+        config's every field, defaults included), as a manifest records them.
 
-        Raises `InvalidParamsError` naming the reward for an unknown or ill-typed parameter.
+        Raises `InvalidParamsError` naming the reward for an unknown or ill-typed parameter, and
+        `RewardDefinitionError` for a built reward whose `score_range` is not a valid range.
         """
         from .reward import score_bounds
 
         params = dict(params)
         target, name = self.target, self.name
         kind = self.kind
+        if kind in ("instance", "reward class") and params:
+            takes = "is a ready instance and" if kind == "instance" else f": {target.__name__}()"
+            raise InvalidParamsError(f"reward {name!r} {takes} takes no parameters, got {sorted(params)}")
         if kind == "configured class":
-            config = build_config(target.config_class, params, reward=name, name=log_name)
-            reward = target(config)
-            score_bounds(reward.score_range, name)  # the instance's: params may have moved it
-            return reward, config
-        if kind == "instance":
-            if params:
-                raise InvalidParamsError(
-                    f"reward {name!r} is a ready instance and takes no parameters, got {sorted(params)}"
-                )
-            return target, target.config
-        if kind == "reward class":
-            if params:
-                raise InvalidParamsError(f"reward {name!r}: {target.__name__}() takes no parameters, got {sorted(params)}")
+            reward = target(build_config(target.config_class, params, reward=name, name=log_name))
+        elif kind == "instance":
+            reward = target
+        elif kind == "reward class":
             reward = target()
             reward.__name__ = log_name
-            return reward, reward.config
-        if not params and kind == "function":
-            return target, None
-        return self._bind(params), None
+        else:
+            return self._bind(params)
+        score_bounds(reward.score_range, name)  # the instance's: params may have moved it
+        return reward, config_params(reward.config)
 
-    def _bind(self, params: dict[str, Any]) -> Any:
+    def _bind(self, params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         # A class is built with the params; a function gets them bound with functools.partial (TRL unwraps it).
         accepted = _keyword_parameters(self.target)
         if accepted is not None:
@@ -150,9 +159,26 @@ class RewardTarget:
                     p.name + ("" if p.default is p.empty else f"={p.default!r}") for p in accepted.values()
                 ) or "(none)"
                 raise InvalidParamsError(f"reward {self.name!r}: unknown parameter(s) {unknown}; accepted: {listing}")
+            params = {key: self._typed(key, value, accepted[key]) for key, value in params.items()}
         if isinstance(self.target, type):
-            return self.target(**params)
-        return functools.partial(self.target, **params)
+            return self.target(**params), params
+        if not params:
+            return self.target, params
+        return functools.partial(self.target, **params), params
+
+    def _typed(self, key: str, value: Any, parameter: inspect.Parameter) -> Any:
+        """A spec's lone `${VARIABLE}` read as the parameter's annotated type, or its default's, when that is
+        int, float or bool; text otherwise."""
+        if not isinstance(value, EnvironmentText):
+            return value
+        annotation = _SCALARS.get(parameter.annotation) or _SCALARS.get(getattr(parameter.annotation, "__name__", ""))
+        kind = annotation or _SCALARS.get(type(parameter.default).__name__)
+        if kind is None:
+            return str(value)
+        try:
+            return value.read_as(kind)
+        except ValueError as exc:
+            raise InvalidParamsError(f"reward {self.name!r}: parameter {key!r} must be {kind.__name__}: {exc}") from None
 
 
 def _keyword_parameters(target: Any) -> dict[str, inspect.Parameter] | None:

@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     import reward_core
 
     config = reward_core.read_spec(args.config) or {}
+    if not isinstance(config, dict):  # a bare list of rewards: no training settings
+        config = {"rewards": config}
     rewards = reward_core.load_rewards(config)
     if rewards.left_out:
         print(f"note: the config leaves out {', '.join(rewards.left_out)} (enabled is false); see {args.config}",

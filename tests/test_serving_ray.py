@@ -23,7 +23,10 @@ def test_ray_serve_deployment_with_two_replicas(tmp_path, call):
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
     try:
-        ray_serve.run(["math.answer_correctness"], replicas=2, host="127.0.0.1", port=port, num_cpus=0.5,
+        # set after ray.init, so the replicas see it only because the deployment passes it on
+        os.environ["RC_RAY_TEST_GOLD"] = "answer"
+        spec = [{"name": "math.answer_correctness", "params": {"gold_column": "${RC_RAY_TEST_GOLD}"}}]
+        ray_serve.run(spec, replicas=2, host="127.0.0.1", port=port, num_cpus=0.5,
                       token="t0ken", block=False)
         url = f"http://127.0.0.1:{port}"
         batch = {"completions": ["\\boxed{4}", "\\boxed{5}"], "columns": {"answer": ["4", "4"]}}

@@ -7,6 +7,7 @@ over the cluster's nodes; the token, the size limits and the errors are the ones
 every replica runs. The token travels to the replicas as a constructor argument (in the cluster's control
 store, never on a command line). `num_cpus` is what each replica reserves from Ray's scheduler; a reward's
 own worker pool (`math.answer_correctness`'s `workers`, default: the node's CPUs) is sized by its params.
+The spec's `${VARIABLES}` are expanded by each replica with the values they have where the deployment is made.
 """
 
 from __future__ import annotations
@@ -25,7 +26,20 @@ def deployment(spec: Any, *, replicas: int = 1, num_cpus: float = 1.0, **options
 
         raise ServeConfigError("reward-core serve --ray needs Ray Serve: pip install 'reward-core[ray]'") from None
 
-    @serve.deployment(num_replicas=replicas, ray_actor_options={"num_cpus": num_cpus})
+    import os
+
+    from ..interpolation import variables
+    from ..spec import read_spec
+
+    if isinstance(spec, (str, os.PathLike)):  # read here: the file need not exist on the other nodes
+        spec = read_spec(spec)
+    # Replicas expand the spec's ${VARIABLES} in their own processes, on any node: give them the driver's values.
+    env_vars = {name: os.environ[name] for name in sorted(variables(spec)) if name in os.environ}
+    actor_options: dict[str, Any] = {"num_cpus": num_cpus}
+    if env_vars:
+        actor_options["runtime_env"] = {"env_vars": env_vars}
+
+    @serve.deployment(num_replicas=replicas, ray_actor_options=actor_options)
     class RewardServer:
         def __init__(self, spec: Any, options: dict[str, Any]) -> None:
             from .app import Endpoints
@@ -39,14 +53,6 @@ def deployment(spec: Any, *, replicas: int = 1, num_cpus: float = 1.0, **options
         async def __call__(self, request: Any) -> Any:
             return await self.endpoints.dispatch(request)
 
-    import os
-
-    if isinstance(spec, (str, os.PathLike)):  # read here: the file need not exist on the other nodes
-        from pathlib import Path
-
-        from ..spec import _read_spec_file
-
-        spec = _read_spec_file(Path(spec))
     return RewardServer.bind(spec, {k: v for k, v in options.items() if v is not None})
 
 
