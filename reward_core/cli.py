@@ -188,6 +188,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             "params": [p.as_json() for p in params],
             # JSON has no infinity: an open side is null
             "score_range": [b if math.isfinite(b) else None for b in score_range] if score_range else None,
+            "score_range_per_instance": reward.score_range_per_instance,
         }
         print(json.dumps(data, indent=2))
         return 0
@@ -196,7 +197,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if entry is not None and entry.aliases:
         print(f"aliases: {', '.join(entry.aliases)}")
     print(f"target: {entry.target_path if entry is not None else reward.name}")
-    print(f"score range: {format_score_range(score_range)}")
+    if reward.score_range_per_instance:
+        print("score range: set per instance (it depends on the params)")
+    else:
+        print(f"score range: {format_score_range(score_range)}")
     print("params:" if params else "params: none")
     for p in params:
         print(f"  {p.describe()}")

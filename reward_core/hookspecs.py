@@ -31,8 +31,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def register_rewards(register: Callable[..., Any]) -> None:
     """Register the rewards this plugin provides.
 
-    When it fires: once per process, the first time rewards are listed or a name is resolved (and again
-    after `reward_core.configure_plugins()` or `reward_core.reload_plugins()`). Each plugin's call is
+    When it fires: once per `PluginHost` (the process has one, `reward_core.plugin_host()`), the first time
+    rewards are listed or a name is resolved, and again after `configure_plugins()`, `reload_plugins()` or
+    `reset_plugins()`. Each plugin's call is
     isolated: if it raises, the plugin is recorded as broken and its registrations are discarded; the other
     plugins are unaffected.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable
@@ -16,9 +17,9 @@ from typing import Any
 
 import pluggy
 
-from .errors import PluginLoadError, RewardNameError, RewardPluginWarning
+from .errors import PluginLoadError, RewardPluginWarning
 from .hookspecs import ENTRY_POINT_GROUP, PROJECT_NAME
-from .registry import IN_PROCESS, RewardEntry, RewardRegistry, canonical_distribution, check_name, split_version
+from .registry import IN_PROCESS, RewardEntry, RewardRegistry, canonical_distribution, make_entry
 from .target import RewardTarget
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "ENV_DENY",
     "ENV_STRICT",
     "PluginHost",
+    "PluginSettings",
     "PluginInfo",
     "BrokenPlugin",
     "plugin_host",
@@ -97,7 +99,9 @@ class BrokenPlugin:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Settings:
+class PluginSettings:
+    """Which plugins load: `allow` (None: all), `deny`, and whether a broken plugin raises (`strict`)."""
+
     allow: frozenset[str] | None
     deny: frozenset[str]
     strict: bool
@@ -123,6 +127,7 @@ class _Discovery:
 
 
 _UNSET: Any = object()
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class PluginHost:
@@ -185,12 +190,12 @@ class PluginHost:
             self._entry_points = None
             self._discovery = None
 
-    def settings(self) -> _Settings:
+    def settings(self) -> PluginSettings:
         """The allow-list, deny-list and strict mode in effect: `configure`'s values, else the environment's."""
         allow = self._overrides.get("allow", _UNSET)
         deny = self._overrides.get("deny", _UNSET)
         strict = self._overrides.get("strict", _UNSET)
-        return _Settings(
+        return PluginSettings(
             allow=_names(os.environ.get(ENV_ALLOW)) if allow is _UNSET else _names(allow),
             deny=(_names(os.environ.get(ENV_DENY, "")) if deny is _UNSET else _names(deny)) or frozenset(),
             strict=_truthy(os.environ.get(ENV_STRICT, "")) if strict is _UNSET else bool(strict),
@@ -269,7 +274,7 @@ class PluginHost:
                 self._discovery = self._load(self.settings())
             return self._discovery
 
-    def _load(self, settings: _Settings) -> _Discovery:
+    def _load(self, settings: PluginSettings) -> _Discovery:
         from . import hookspecs
 
         if self._manager is None:
@@ -282,16 +287,9 @@ class PluginHost:
         for source in self._sources(settings):
             try:
                 module = source.load()
-                if manager.is_registered(module):  # two entry points naming one module: register it once
-                    continue
-                manager.register(module, name=source.entry_point)
-                try:
-                    manager.check_pending()  # a hook pluggy does not know: a misspelt name
-                    staged = self._call_hooks(manager, source)
-                except BaseException:
-                    manager.unregister(module)
-                    raise
-            except Exception as exc:
+                # A module named by two entry points registers once; the second is listed with no rewards.
+                staged = [] if manager.is_registered(module) else self._register(manager, module, source)
+            except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() must not end the process
                 discovery.broken.append(self._broken(source, exc, settings.strict))
                 continue
             for entry in staged:
@@ -304,7 +302,7 @@ class PluginHost:
             discovery.registry.add(entry)
         return discovery
 
-    def _sources(self, settings: _Settings) -> list[_Source]:
+    def _sources(self, settings: PluginSettings) -> list[_Source]:
         sources = []
         if _BUILTIN_DISTRIBUTION not in settings.deny:  # built-ins ignore the allow-list (like llm's)
             sources.append(_Source(_BUILTIN_DISTRIBUTION, _own_version(), _BUILTIN_MODULE, _import_builtin))
@@ -323,6 +321,17 @@ class PluginHost:
 
             self._entry_points = list(importlib_metadata.entry_points(group=self.group))
         return self._entry_points
+
+    def _register(self, manager: Any, module: Any, source: _Source) -> list[RewardEntry]:
+        """Register `module` with pluggy, validate its hooks and call them; on any failure leave no trace of it."""
+        try:
+            manager.register(module, name=source.entry_point)
+            manager.check_pending()  # a hook pluggy does not know: a misspelt name
+            return self._call_hooks(manager, source)
+        except BaseException:
+            if manager.is_registered(module):  # pluggy < 1.7 can keep a plugin whose hooks failed validation
+                manager.unregister(module)
+            raise
 
     @staticmethod
     def _call_hooks(manager: Any, source: _Source) -> list[RewardEntry]:
@@ -353,7 +362,7 @@ class PluginHost:
         return staged
 
     @staticmethod
-    def _broken(source: _Source, exc: Exception, strict: bool) -> BrokenPlugin:
+    def _broken(source: _Source, exc: BaseException, strict: bool) -> BrokenPlugin:
         broken = BrokenPlugin(source.distribution, source.version, source.entry_point,
                               f"{type(exc).__name__}: {exc}", exc)
         if strict:
@@ -366,41 +375,9 @@ class PluginHost:
                 f"reward-core: plugin {broken.describe()} — skipped; other plugins are unaffected. Exclude it "
                 f"with {ENV_DENY}={source.distribution}, or set {ENV_STRICT}=1 to make this an error."
             ),
-            stacklevel=6,
+            stacklevel=_caller_stacklevel(),
         )
         return broken
-
-
-def make_entry(
-    name: str,
-    target: Any,
-    summary: str | None,
-    aliases: Iterable[str],
-    version: int | None,
-    distribution: str,
-    distribution_version: str,
-    plugin: str,
-) -> RewardEntry:
-    """A checked `RewardEntry` for one `register(...)` call: name and aliases valid, version consistent."""
-    check_name(name)
-    base, suffix_version = split_version(name)
-    if version is not None and suffix_version is not None and version != suffix_version:
-        raise RewardNameError(f"reward {name!r}: version={version} contradicts the '.v{suffix_version}' suffix")
-    aliases = tuple(aliases)
-    for alias in aliases:
-        check_name(alias)
-    if summary is None and not isinstance(target, str):
-        summary = (getattr(target, "__doc__", None) or "").strip().split("\n", 1)[0]
-    return RewardEntry(
-        name=base,
-        version=version or suffix_version or 1,
-        target=target,
-        summary=summary or "",
-        aliases=aliases,
-        distribution=distribution,
-        distribution_version=distribution_version,
-        plugin=plugin,
-    )
 
 
 # ---------------------------------------------------------------------------------------- the process's host
@@ -483,6 +460,14 @@ def _distribution(ep: Any) -> tuple[str, str]:
         elif line.startswith("Version:") and not version:
             version = line[8:].strip()
     return name or "<unknown>", version
+
+
+def _caller_stacklevel() -> int:
+    """The `stacklevel` that points a warning raised in reward-core at the first frame outside it."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _own_version() -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import RewardConflictError, RewardLoadError, RewardNameError, UnknownRewardError
 
-__all__ = ["RewardEntry", "RewardRegistry", "split_version", "check_name", "canonical_distribution", "import_target", "IN_PROCESS"]
+__all__ = ["RewardEntry", "RewardRegistry", "split_version", "check_name", "make_entry", "canonical_distribution", "import_target", "IN_PROCESS"]
 
 IN_PROCESS = "<in-process>"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
@@ -173,3 +173,35 @@ class RewardRegistry:
 
     def __len__(self) -> int:
         return len(self._by_name)
+
+
+def make_entry(
+    name: str,
+    target: Any,
+    summary: str | None,
+    aliases: Iterable[str],
+    version: int | None,
+    distribution: str,
+    distribution_version: str,
+    plugin: str,
+) -> RewardEntry:
+    """A checked `RewardEntry` for one `register(...)` call: name and aliases valid, version consistent."""
+    check_name(name)
+    base, suffix_version = split_version(name)
+    if version is not None and suffix_version is not None and version != suffix_version:
+        raise RewardNameError(f"reward {name!r}: version={version} contradicts the '.v{suffix_version}' suffix")
+    aliases = tuple(aliases)
+    for alias in aliases:
+        check_name(alias)
+    if summary is None and not isinstance(target, str):
+        summary = (getattr(target, "__doc__", None) or "").strip().split("\n", 1)[0]
+    return RewardEntry(
+        name=base,
+        version=version or suffix_version or 1,
+        target=target,
+        summary=summary or "",
+        aliases=aliases,
+        distribution=distribution,
+        distribution_version=distribution_version,
+        plugin=plugin,
+    )

@@ -37,10 +37,10 @@ def test_list_json_and_broken_plugins(fixture_sites):
     data = json.loads(result.stdout)
     names = {r["versioned_name"] for r in data["rewards"]}
     assert {"fixture.length.v1", "fixture.scaled.v2", "heavy.symbolic.v1"} <= names
-    assert {b["entry_point"].split(" =")[0] for b in data["broken_plugins"]} == {"broken-import", "broken-register", "broken-hook-name"}
+    assert {b["entry_point"].split(" =")[0] for b in data["broken_plugins"]} == {"broken-import", "broken-register", "broken-hook-name", "broken-exit"}
     assert "RewardPluginWarning" in result.stderr  # also shown as a warning
     table = cli(fixture_sites, "list", groups=("good", "broken"))
-    assert "3 plugin(s) failed to load" in table.stdout and "a_module_that_does_not_exist" in table.stdout
+    assert "4 plugin(s) failed to load" in table.stdout and "a_module_that_does_not_exist" in table.stdout
 
 
 def test_strict_flag_and_plugin_selection_flags(fixture_sites):
@@ -157,3 +157,22 @@ def test_show_takes_an_import_path_like_load_rewards_does(fixture_sites):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("rc_fixture_good.rewards:LengthReward\n")
     assert "cap: int = 100" in result.stdout and "score range: [0.0, +inf)" in result.stdout
+
+
+def test_show_says_when_a_reward_sets_its_score_range_per_instance(fixture_sites, tmp_path):
+    (tmp_path / "ranged.py").write_text(
+        "from reward_core import BaseReward\n\n"
+        "class Ranged(BaseReward):\n"
+        "    '''Scores up to a cap its params choose.'''\n\n"
+        "    @property\n"
+        "    def score_range(self):\n"
+        "        return (0.0, 2.0)\n\n"
+        "    def __call__(self, prompts, completions, **kwargs):\n"
+        "        return [1.0] * len(completions)\n"
+    )
+    env = {"PYTHONPATH": os.pathsep.join([str(fixture_sites["good"]), str(tmp_path)])}
+    result = cli(fixture_sites, "show", "ranged:Ranged", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "score range: set per instance (it depends on the params)" in result.stdout
+    data = json.loads(cli(fixture_sites, "show", "ranged:Ranged", "--json", env=env).stdout)
+    assert data["score_range"] is None and data["score_range_per_instance"] is True

@@ -59,8 +59,11 @@ def test_entries_record_distribution_version_and_summary(use_plugins):
     assert (entry.distribution, entry.distribution_version) == ("rc-fixture-good", "1.2.3")
     assert entry.summary == "Completion length, capped."
     assert entry.target == "rc_fixture_good.rewards:LengthReward"
-    plugins = {p.distribution: p for p in reward_core.list_plugins()}
+    plugins = {p.entry_point.split(" =")[0]: p for p in reward_core.list_plugins()}
     assert "fixture.length.v1" in plugins["rc-fixture-good"].rewards
+    # a second entry point naming the same module is listed, and registers nothing twice
+    assert plugins["rc-fixture-good-again"].distribution == "rc-fixture-good"
+    assert plugins["rc-fixture-good-again"].rewards == ()
 
 
 def test_entry_points_are_read_once_per_process(use_plugins, monkeypatch):
@@ -107,7 +110,7 @@ def test_broken_plugins_are_recorded_and_warned_and_never_break_the_others(use_p
     assert "fixture.length" in names
     assert "broken.first" not in names  # registrations of a plugin that failed half-way are discarded
     broken = {b.entry_point.split(" =")[0]: b for b in reward_core.broken_plugins()}
-    assert set(broken) == {"broken-import", "broken-register", "broken-hook-name"}
+    assert set(broken) == {"broken-import", "broken-register", "broken-hook-name", "broken-exit"}
     assert broken["broken-import"].distribution == "rc-fixture-broken"
     assert broken["broken-import"].version == "0.0.1"
     assert "ModuleNotFoundError" in broken["broken-import"].error
@@ -115,7 +118,9 @@ def test_broken_plugins_are_recorded_and_warned_and_never_break_the_others(use_p
     # pluggy validates hooks against reward-core's specs: a misspelt hook name breaks only its plugin
     assert "unknown hook 'register_reward'" in broken["broken-hook-name"].error
     assert "broken.misspelt" not in names
-    assert len(warned) == 3 and "REWARD_CORE_STRICT" in str(warned[0].message)
+    assert "SystemExit: no GPU here" in broken["broken-exit"].error  # sys.exit() at import ends nothing
+    assert len(warned) == 4 and "REWARD_CORE_STRICT" in str(warned[0].message)
+    assert all(w.filename == __file__ for w in warned)  # the warning points at the caller, not reward-core
     assert reward_core.get_reward("fixture.length")(prompts=["p"], completions=["ab"]) == [2.0]
     with pytest.raises(UnknownRewardError, match="rc-fixture-broken"):  # the error points at the broken plugin
         reward_core.get_reward("broken.first")
@@ -221,3 +226,4 @@ def test_a_plugin_host_owns_its_own_state(use_plugins):
     with pytest.raises(UnknownRewardError):  # the process-wide host never saw it
         reward_core.get_reward("lab.only_here")
     assert reward_core.plugin_host().target("fixture.length").entry.distribution == "rc-fixture-good"
+

@@ -1,4 +1,4 @@
-"""reward-core's own plugin, always loaded (like pytest's built-in plugins): TRL's rewards as `trl.*`.
+"""reward-core's own plugin, loaded unless denied (like pytest's built-in plugins): TRL's rewards as `trl.*`.
 
 Kept apart from `trl_rewards`, the adapters, so that listing rewards imports no adapter code.
 """
