@@ -252,6 +252,9 @@ def column(
     if values is None:
         if not required:
             return None
+        if name in kwargs:
+            raise MissingColumnError(f"the dataset column {name!r}{holds} is None; pass one value per completion",
+                                     reward=reward_name)
         present = sorted(k for k, v in kwargs.items() if isinstance(v, (list, tuple)))
         fix = f"set the param {param} to the column that holds them" if param else f"pass a column named {name!r}"
         raise MissingColumnError(

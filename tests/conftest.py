@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import urllib.error
 import urllib.request
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 

@@ -61,3 +61,8 @@ def test_skip_policy_scores_the_batch_none_instead_of_raising(gold_reward):
     reward = reward_core.load_rewards([{"name": gold_reward, "on_error": "skip"}]).reward_funcs[0]
     with pytest.warns(reward_core.RewardRowWarning):
         assert reward(prompts=["p"], completions=["c"]) == [None]
+
+
+def test_a_required_column_that_is_none_says_so():
+    with pytest.raises(MissingColumnError, match="the dataset column 'answer' is None"):
+        column({"answer": None}, "answer", 2, reward="demo.x")

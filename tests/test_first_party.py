@@ -80,7 +80,7 @@ def test_the_kit_reports_every_broken_rule():
     for broken in ["scores each completion independently", "deterministic", "never mutates its inputs",
                    "scores both completion formats alike"]:
         assert broken in message
-    assert "returns one float" not in message and "unique log name" not in message
+    assert "returns one float" not in message and "non-generic log name" not in message
 
 
 def test_the_kit_checks_scores_against_the_instances_score_range():

@@ -131,7 +131,7 @@ def _async_detected(s: _Subject) -> str | None:
     return None
 
 
-def _unique_log_name(s: _Subject) -> str | None:
+def _non_generic_log_name(s: _Subject) -> str | None:
     name = getattr(s.guarded, "__name__", None)
     if not isinstance(name, str) or not name or name in {"reward", "<lambda>"}:
         return f"log name {name!r} is generic: TRL would log rewards/{name}/mean for every such reward"
@@ -158,7 +158,7 @@ CHECKS: tuple[Check, ...] = (
     Check("handles an empty batch", _empty_batch),
     Check("never mutates its inputs", _inputs_not_mutated),
     Check("async detected when async", _async_detected),
-    Check("has a unique log name", _unique_log_name),
+    Check("has a non-generic log name", _non_generic_log_name),
 )
 
 
