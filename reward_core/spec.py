@@ -243,13 +243,6 @@ def load_rewards(spec: Any, *, allow_version_drift: bool | None = None) -> Loade
     return LoadedRewards(tuple(resolved), left_out=tuple(left_out))
 
 
-def read_spec(path: str | os.PathLike[str]) -> Any:
-    """The document of a spec file (YAML, TOML or JSON), as `load_rewards` reads it, before any `${VARIABLE}` is
-    expanded. A training config is a spec with more top-level keys beside `rewards`.
-    """
-    return _read_spec_file(Path(path))
-
-
 def _left_out_name(item: Mapping[str, Any], index: int, source: str) -> str:
     """A disabled entry's name, expanded when its variables are set (they need not be: it is left out)."""
     try:
@@ -265,16 +258,16 @@ def _enabled(item: Any, index: int, source: str) -> bool:
     value = interpolate(item["enabled"], where)
     if value is None or (isinstance(value, str) and not value.strip()):  # `enabled:` left empty, or expanded to ""
         return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
     if isinstance(value, str):
-        value = EnvironmentText(value)
-    elif isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
-        value = bool(value)
-    try:
-        return value if isinstance(value, bool) else value.read_as(bool)
-    except (AttributeError, ValueError):
-        raise SpecError(
-            f"{where}: enabled must be true or false (1/0, yes/no, on/off; empty is false), got {value!r}"
-        ) from None
+        try:
+            return EnvironmentText(value).read_as(bool)
+        except ValueError:
+            pass
+    raise SpecError(f"{where}: enabled must be true or false (1/0, yes/no, on/off; empty is false), got {value!r}")
 
 
 def is_manifest_record(item: Any) -> bool:
@@ -472,7 +465,11 @@ def _check_on_error(value: Any, where: str) -> str:
     return value
 
 
-def _read_spec_file(path: Path) -> Any:
+def read_spec(path: str | os.PathLike[str]) -> Any:
+    """The document of a spec file (YAML, TOML or JSON), as `load_rewards` reads it, before any `${VARIABLE}` is
+    expanded. A training config is a spec with more top-level keys beside `rewards`.
+    """
+    path = Path(path)
     if not path.is_file():
         raise SpecError(f"reward spec file {str(path)!r} does not exist")
     text = path.read_text()

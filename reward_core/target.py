@@ -22,8 +22,8 @@ __all__ = ["RewardTarget"]
 
 Kind = Literal["configured class", "reward class", "class", "instance", "function"]
 
-#: The types a parameter may read from a spec's `${VARIABLE}`, by annotation (also as a string) or name.
-_SCALARS: dict[Any, type] = {int: int, float: float, bool: bool, "int": int, "float": float, "bool": bool}
+#: The types a parameter may read from a spec's `${VARIABLE}`, by the name of its annotation or default's type.
+_SCALARS: dict[str, type] = {"int": int, "float": float, "bool": bool}
 
 #: Arguments every reward receives from the trainer, never parameters.
 _CALL_ARGUMENTS = frozenset({"prompts", "completions"})
@@ -171,8 +171,9 @@ class RewardTarget:
         int, float or bool; text otherwise."""
         if not isinstance(value, EnvironmentText):
             return value
-        annotation = _SCALARS.get(parameter.annotation) or _SCALARS.get(getattr(parameter.annotation, "__name__", ""))
-        kind = annotation or _SCALARS.get(type(parameter.default).__name__)
+        annotation = parameter.annotation
+        name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        kind = _SCALARS.get(name) or _SCALARS.get(type(parameter.default).__name__)
         if kind is None:
             return str(value)
         try:
