@@ -21,9 +21,15 @@ _EXPORTS = {
     # the contract
     "RewardConfig": "reward",
     "BaseReward": "reward",
-    "completion_text": "reward",
-    "prompt_text": "reward",
     "column": "reward",
+    # reading completions: answer, reasoning, tool calls and results, in every shape TRL passes
+    "completion_text": "completion",
+    "prompt_text": "completion",
+    "read_completion": "completion",
+    "split_reasoning": "completion",
+    "Completion": "completion",
+    "ToolCall": "completion",
+    "ToolResult": "completion",
     "is_async_reward": "reward",
     "param": "params",
     "ParamInfo": "params",
@@ -135,5 +141,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
     from .registry import RewardEntry
     from .runtime import cpus_per_rank, local_world_size
     from .serving.client import remote_rewards
-    from .reward import BaseReward, RewardConfig, column, completion_text, is_async_reward, prompt_text
+    from .completion import (
+        Completion,
+        ToolCall,
+        ToolResult,
+        completion_text,
+        prompt_text,
+        read_completion,
+        split_reasoning,
+    )
+    from .reward import BaseReward, RewardConfig, column, is_async_reward
     from .spec import LoadedRewards, ResolvedReward, get_reward, load_rewards, read_spec

@@ -9,13 +9,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .errors import (
-    ColumnLengthError,
-    InvalidParamsError,
-    MalformedCompletionError,
-    MissingColumnError,
-    RewardDefinitionError,
-)
+from .completion import completion_text, prompt_text
+from .errors import ColumnLengthError, InvalidParamsError, MissingColumnError, RewardDefinitionError
 
 __all__ = [
     "RewardConfig",
@@ -176,48 +171,6 @@ def call_reward(reward: Any, prompts: list | None, completions: list, **kwargs: 
     return reward(prompts=prompts, completions=completions, **kwargs)
 
 
-def completion_text(completion: Any) -> str:
-    """The text of one completion, in either of TRL's formats.
-
-    - plain string (non-conversational datasets): returned as is;
-    - conversational: `[{"role": "assistant", "content": ...}]`, exactly one message whose content is a string
-      or a list of `{"type": "text", "text": ...}` parts (joined).
-
-    Raises `MalformedCompletionError` for anything else; the guard adds the reward name and the row.
-
-    >>> completion_text([{"role": "assistant", "content": "<answer>4</answer>"}])
-    '<answer>4</answer>'
-    >>> completion_text("<answer>4</answer>")
-    '<answer>4</answer>'
-    """
-    if type(completion) is str:
-        return completion
-    if type(completion) is list and len(completion) == 1:
-        message = completion[0]
-        if type(message) is dict:
-            content = message.get("content")
-            if type(content) is str:
-                return content
-    return _message_text(completion, "completion")
-
-
-def prompt_text(prompt: Any) -> str:
-    """The text of a prompt: a plain string, or the content of the last user message of a conversation.
-
-    >>> prompt_text([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "2+2?"}])
-    '2+2?'
-    """
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, list) and prompt and all(isinstance(m, dict) for m in prompt):
-        users = [m for m in prompt if m.get("role") == "user"] or prompt
-        return _content_text(users[-1].get("content"), "prompt")
-    raise MalformedCompletionError(
-        f"a prompt must be a string or a list of chat messages ({{'role': ..., 'content': ...}}), got "
-        f"{_preview(prompt)}"
-    )
-
-
 def column(
     kwargs: Mapping[str, Any],
     name: str,
@@ -273,41 +226,3 @@ def column(
             reward=reward_name,
         )
     return values if type(values) is list else list(values)
-
-
-def _message_text(completion: Any, what: str) -> str:
-    # The slow path of completion_text: multimodal content parts, or a precise error.
-    if isinstance(completion, str):
-        return str(completion)
-    if not isinstance(completion, list):
-        raise MalformedCompletionError(
-            f"a {what} must be a string or a list with one message dict, got {type(completion).__name__} "
-            f"{_preview(completion)}; pass the dataset's completions unchanged"
-        )
-    if len(completion) != 1:
-        raise MalformedCompletionError(
-            f"a conversational {what} must hold exactly one assistant message, got {len(completion)} messages "
-            f"{_preview(completion)}"
-        )
-    message = completion[0]
-    if not isinstance(message, dict) or "content" not in message:
-        raise MalformedCompletionError(
-            f"a {what} message must be a dict with a 'content' key, got {_preview(message)}"
-        )
-    return _content_text(message["content"], what)
-
-
-def _content_text(content: Any, what: str) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list) and all(isinstance(p, dict) and p.get("type") for p in content):
-        return "".join(p.get("text", "") for p in content if p.get("type") == "text")
-    raise MalformedCompletionError(
-        f"the content of a {what} message must be a string or a list of {{'type': 'text', 'text': ...}} "
-        f"parts, got {type(content).__name__} {_preview(content)}"
-    )
-
-
-def _preview(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -81,8 +81,10 @@ def test_completion_text_reads_both_trl_formats_and_content_parts():
     [
         ([{"role": "assistant"}], "'content'"),
         ([{"role": "assistant", "content": 3}], "content"),
-        ([{"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b"}], "exactly one"),
-        ([], "exactly one"),
+        ([], "at least one message"),
+        ([{"role": "assistant", "content": "a"}, "b"], "message 1"),
+        ([{"role": "assistant", "content": "", "tool_calls": [{"function": {"arguments": {}}}]}], "tool call"),
+        ([{"role": "assistant", "reasoning_content": 3, "content": "a"}], "reasoning_content"),
         (42, "string or a list"),
         ({"role": "assistant", "content": "x"}, "string or a list"),
     ],

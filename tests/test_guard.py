@@ -64,8 +64,9 @@ def test_good_outputs_pass_and_numpy_scalars_become_floats():
     [
         (["ok", [{"role": "assistant"}], "ok"], 1, "'content'"),
         (["ok", "ok", 17], 2, "string or a list"),
-        ([[{"role": "assistant", "content": "a"}, {"role": "user", "content": "b"}]], 0, "exactly one"),
-        ([[{"role": "assistant", "content": None}]], 0, "content"),
+        ([[{"role": "assistant", "content": "a"}, {"role": 3, "content": "b"}]], 0, "role"),
+        ([[{"role": "assistant", "content": {"text": "a"}}]], 0, "content"),
+        ([[{"role": "assistant", "content": "", "tool_calls": "calc(2)"}]], 0, "tool_calls"),
     ],
 )
 def test_malformed_completions_name_reward_and_row(completions, row, fragment):
