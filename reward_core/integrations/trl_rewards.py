@@ -1,11 +1,17 @@
 """TRL's own reward functions, resolvable by name (`trl.accuracy_reward`, ...) so one config mixes them with ours.
 
 The adapters declare TRL's parameters (factories such as `get_soft_overlong_punishment(max_completion_len,
-soft_punish_cache)` become params), accept both completion formats (TRL's rewards read
-`completion[0]["content"]` only), and let the gold column be renamed (TRL reads `solution`; many datasets
+soft_punish_cache)` become params), accept every completion shape, and let the gold column be renamed (TRL reads `solution`; many datasets
 call it `answer`). The columns a TRL function reads are checked first with `reward_core.column`, so a missing or
 short one raises `MissingColumnError` / `ColumnLengthError` naming the reward, not a `TypeError` from inside TRL.
 TRL is imported on the first call.
+
+TRL's own functions read `completion[0]["content"]` only: on a tool trajectory that is the first assistant turn
+(often empty), and they never see reasoning that a response parser moved into `reasoning_content`. The adapters
+hand TRL one message holding what the function is about: the answering message for `trl.accuracy_reward`
+(`Completion.final`: on one message exactly what TRL reads), the model's own words with the parsed reasoning
+back in `<think>` for the others (`completion_text`), so a model that reasons is not scored as one that
+does not. Tool results are never passed on.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ..params import param
-from ..reward import BaseReward, RewardConfig, column, completion_text
+from ..completion import completion_text, read_completion
+from ..reward import BaseReward, RewardConfig, column
 
 _TOKEN_IDS = "one list of token ids per completion; GRPOTrainer passes it"
 
@@ -25,6 +32,8 @@ class _TrlReward(BaseReward):
 
     needs_solution: ClassVar[bool] = False
     needs_token_ids: ClassVar[bool] = False
+    #: True: TRL's function reads the answering message (`Completion.final`); False: the model's own words.
+    reads_final_answer: ClassVar[bool] = False
 
     def _build(self) -> Callable[..., Any]:
         raise NotImplementedError
@@ -35,7 +44,8 @@ class _TrlReward(BaseReward):
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
         fn = self.__dict__.get("_fn") or self.__dict__.setdefault("_fn", self._build())
         n = len(completions)
-        conversational = [[{"role": "assistant", "content": completion_text(c)}] for c in completions]
+        read = _final_text if self.reads_final_answer else completion_text
+        conversational = [[{"role": "assistant", "content": read(c)}] for c in completions]
         if self.needs_solution:
             name = self.config.solution_column  # type: ignore[attr-defined]
             golds = column(kwargs, name, n, reward=self, param="solution_column", what="the gold answers")
@@ -46,6 +56,10 @@ class _TrlReward(BaseReward):
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_fn"}
+
+
+def _final_text(completion: Any) -> str:
+    return completion if type(completion) is str else read_completion(completion).final
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +79,7 @@ class TrlAccuracyReward(_TrlReward):
     config_class = SolutionConfig
     score_range = (0.0, 1.0)
     needs_solution = True
+    reads_final_answer = True
 
     def _build(self) -> Callable[..., Any]:
         from trl.rewards import accuracy_reward

@@ -3,16 +3,25 @@ test-case fields and the key that identical rows share."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from reward_core import MissingColumnError, column, completion_text, prompt_text
+from reward_core import (
+    Completion,
+    MissingColumnError,
+    ToolResult,
+    column,
+    prompt_text,
+    read_completion,
+    split_reasoning,
+)
 
 from ._resilience import BatchStats
 from ._sanitize import strip_markers, truncate
 from .config import JudgeConfig
 
-__all__ = ["Row", "build_rows"]
+__all__ = ["Row", "build_rows", "judged_text"]
 
 #: A row to judge: (dedup key, test-case fields), or None when it cannot be judged (no reference or context).
 Row = tuple[tuple, dict[str, Any]] | None
@@ -29,12 +38,13 @@ def build_rows(
 ) -> list[Row]:
     """One `Row` per completion, for a judge that sees `fields` (see `config.FIELD_NAMES`).
 
-    Input errors name `reward` (the reward's name). Completions are truncated to
+    The judged text of a completion is its answer (`judged_text`). Input errors name `reward` (the reward's
+    name). Completions are truncated to
     `config.max_completion_chars`, and `[DEEPEVAL:...]` markers are stripped from every field. Rows whose
     reference or context is None (or an empty reference) are counted in `stats.skipped` and come back as None.
     """
     n = len(completions)
-    texts = [completion_text(c) for c in completions]
+    texts = [judged_text(read_completion(c), config.include_trajectory) for c in completions]
     inputs: list[str] | None = None
     if prompts is not None:
         inputs = [prompt_text(p) for p in column({"prompts": prompts}, "prompts", n, reward=reward)]
@@ -81,3 +91,43 @@ def build_rows(
         rows.append((tuple(key), case))
     return rows
 
+
+
+def judged_text(completion: Completion, include_trajectory: bool = False) -> str:
+    """What the judge reads of a completion: its answer, and with `include_trajectory` the tool calls and results.
+
+    The answer is the answering message (the last assistant message, when it calls no tool) without its
+    reasoning, parsed or inline in `<think>`: the judge assesses what the model answered, not how it thought.
+    With the trajectory, each assistant turn's text and tool calls and each tool result come first, one per
+    line, labelled; tool results are untrusted text like the rest, and go through the same marker stripping,
+    truncation and spotlighting.
+    """
+    if not include_trajectory:
+        return completion.answer()
+    answers = {id(result.call): result for result in completion.tool_results if result.call is not None}
+    lines = []
+    for turn in completion.turns[:-1] if completion.answered else completion.turns:
+        text = split_reasoning(turn.content)[1]
+        if text.strip():
+            lines.append(f"[assistant] {text}")
+        for call in turn.tool_calls:
+            lines.append(f"[tool call] {call.name}({_arguments_text(call.raw_arguments)})")
+            result = answers.get(id(call))
+            if result is not None:
+                lines.append(_result_line(result))
+    lines.extend(_result_line(result) for result in completion.tool_results if result.call is None)
+    lines.append(f"[final answer] {completion.answer()}")
+    return "\n".join(lines)
+
+
+def _result_line(result: ToolResult) -> str:
+    return f"[tool error] {result.error}" if result.error is not None else f"[tool result] {result.text}"
+
+
+def _arguments_text(arguments: Any) -> str:
+    if isinstance(arguments, str):
+        return arguments
+    try:
+        return json.dumps(arguments, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        return str(arguments)

@@ -57,6 +57,11 @@ class JudgeConfig(RewardConfig):
         choices=("aiohttp", "openai"),
     )
     temperature: float | None = param(0.0, doc="Sampling temperature of the judge; None leaves the server default.")
+    include_trajectory: bool = param(
+        False,
+        doc="Judge the tool calls and tool results of a tool trajectory too, not only the final answer (tool "
+        "results are untrusted text: stripped of markers, truncated and spotlighted like the answer).",
+    )
     reference_column: str = param("answer", doc="Dataset column holding the expected output (when evaluated).")
     context_column: str = param("context", doc="Dataset column holding context passages (when evaluated).")
 

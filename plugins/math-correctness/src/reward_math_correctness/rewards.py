@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Literal
 
-from reward_core import BaseReward, RewardConfig, column, completion_text, cpus_per_rank, param, prompt_text
+from reward_core import BaseReward, RewardConfig, column, cpus_per_rank, param, prompt_text, read_completion
 from reward_core.errors import MalformedCompletionError
 
 from . import text as _text
@@ -60,7 +60,10 @@ class AnswerCorrectnessConfig(RewardConfig):
 class AnswerCorrectnessReward(BaseReward):
     """Scores 1.0 when the completion's final answer equals the gold answer, 0.0 otherwise (scores are params).
 
-    The final answer is read after the reasoning block (`</think>`) when there is one: the last
+    Only the model's own answering message is read: the last assistant message of a tool trajectory (a
+    completion that ends on a tool call or a tool result has no answer), without the reasoning a response parser
+    moved into `reasoning_content`; tool results are never read, so an answer that only a tool returned is not
+    the model's. The final answer is read after the reasoning block (`</think>`) when there is one: the last
     `<answer>...</answer>`, else the `\\boxed{}` answers, GSM8K's `#### n`, "the (final) answer is ...". With
     `extraction="lenient"` (the default) a completion with none of those is read as a reader would: the whole
     completion when it is just an answer (`42`, `$x = 5$`), else its last `Answer:` / `**Final Answer:**` line,
@@ -80,6 +83,12 @@ class AnswerCorrectnessReward(BaseReward):
     [1.0, 0.0]
     >>> reward(prompts=["q", "q"], completions=["**Answer:** $x = 5$", "It is 4 or 5."], answer=["5", "5"])
     [1.0, 0.0]
+    >>> reward(prompts=["q"], answer=["42"], completions=[[
+    ...     {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "multiply",
+    ...      "arguments": {"a": 6, "b": 7}}}]},
+    ...     {"role": "tool", "name": "multiply", "content": "42"},
+    ...     {"role": "assistant", "reasoning_content": "The tool says 42.", "content": "\\\\boxed{42}"}]])
+    [1.0]
     """
 
     config_class = AnswerCorrectnessConfig
@@ -130,7 +139,8 @@ class AnswerCorrectnessReward(BaseReward):
         n = len(completions)
         golds = column(kwargs, cfg.gold_column, n, reward=self, param="gold_column", what="the gold answers")
         readings = [
-            extract(completion_text(c), cfg.reasoning_tags, cfg.extraction, cfg.max_answer_chars) for c in completions
+            extract(read_completion(c).final, cfg.reasoning_tags, cfg.extraction, cfg.max_answer_chars)
+            for c in completions
         ]
         gold_texts = [_text.gold_text(g) for g in golds]
         verdicts = self.verdicts(gold_texts, readings)

@@ -1,9 +1,12 @@
 """Format rewards for reasoning completions: tags, strict structure, think format, length, repetition, steps.
 
-Every reward reads completions with `reward_core.completion_text` (plain strings and conversational
-completions alike) and scans in linear time (see `_scan`), so a 1 MB completion costs milliseconds. Tags
-inside Markdown code (fenced blocks or inline code spans) are mentions, not structure: they never count;
-the tag rewards look for them in `outside_code(text)`, where each piece of code is one placeholder.
+Every reward reads completions with `reward_core.completion_text` (plain strings, conversational completions
+and tool trajectories alike): the model's own words, with reasoning that a response parser moved into
+`reasoning_content` put back in front in the reward's own reasoning tag, so parsed and inline reasoning score
+the same; tool results are never read, so tags a tool returned never count. Each reward scans in linear time
+(see `_scan`), so a 1 MB completion costs milliseconds. Tags inside Markdown code (fenced blocks or inline
+code spans) are mentions, not structure: they never count; the tag rewards look for them in
+`outside_code(text)`, where each piece of code is one placeholder.
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ class ReasoningTagsReward(_TagPairReward):
         ignore_code = self.config.ignore_code_blocks
         scores = []
         for completion in completions:
-            text = completion_text(completion)
+            text = completion_text(completion, self.config.reasoning_tag)
             if ignore_code and any(tag in text for tag in tags):  # no tag at all: no code to look for
                 text = outside_code(text)
             score = 0.0
@@ -148,7 +151,7 @@ class StrictFormatReward(_TagPairReward):
     score_range = (0.0, 1.0)
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
-        scores = [self._score(completion_text(c)) for c in completions]
+        scores = [self._score(completion_text(c, self.config.reasoning_tag)) for c in completions]
         if scores:
             self.report_metric(kwargs, "structured", sum(s > 0.0 for s in scores) / len(scores))
         return scores
@@ -224,7 +227,7 @@ class ThinkFormatReward(BaseReward):
         self._close = f"</{self.config.think_tag}>"
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
-        return [self._score(completion_text(c)) for c in completions]
+        return [self._score(completion_text(c, self.config.think_tag)) for c in completions]
 
     def _score(self, text: str) -> float:
         open_tag, close_tag = self._open, self._close
