@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 import importlib
 
 import pytest
 
 import reward_core
-from reward_core.testing import CHECKS, ContractViolation, assert_reward_contract, check_reward_contract
+from reward_core.testing import CHECKS, ContractViolation, assert_reward_contract, check_reward_contract, sample_batch
 
-FIRST_PARTY = {"reward-core", "reward-core-math-format", "reward-core-math-correctness", "reward-core-deepeval-judge"}
+FIRST_PARTY = {"reward-core", "reward-core-math-format", "reward-core-math-correctness", "reward-core-deepeval-judge",
+               "reward-core-tool-use"}
 # Params a reward needs before it can be built (required params, or a judge endpoint filled in below).
 REQUIRED = {
     "math.soft_overlong": {"max_completion_len": 24, "soft_punish_cache": 8},
@@ -19,7 +21,24 @@ REQUIRED = {
     "trl.accuracy_reward": {"solution_column": "answer"},
     "trl.reasoning_accuracy_reward": {"solution_column": "answer"},
     "judge.geval": {"criteria": "Is the answer correct and complete?"},
+    "tools.valid_calls": {"tools": ["json:dumps"]},
+    "tools.environment_state": {"attribute": "steps", "low": 0.0},
 }
+
+
+@dataclasses.dataclass
+class Counter:
+    """An environment whose state a reward reads: how many steps it took (here, the row's number)."""
+
+    steps: int
+
+    def reset(self) -> None:
+        self.steps = 0
+
+    def step(self) -> int:
+        """Take one step."""
+        self.steps += 1
+        return self.steps
 
 
 def first_party_names() -> list[str]:
@@ -47,7 +66,9 @@ def test_first_party_reward_keeps_the_contract(name, judge_server):
     if name.startswith("judge."):
         params.update(base_url=judge_server.base_url, model="test-judge")
     reward = reward_core.get_reward(name, **params)
-    results = check_reward_contract(reward)
+    batch = sample_batch()
+    batch["environments"] = [Counter(i) for i in range(len(batch["completions"]))]
+    results = check_reward_contract(reward, batch)
     assert [check for check, _ in results] == [check.name for check in CHECKS]  # every check ran
     assert [(check, problem) for check, problem in results if problem] == []
 

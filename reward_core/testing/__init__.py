@@ -13,7 +13,15 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 
-__all__ = ["ContractViolation", "Check", "CHECKS", "sample_batch", "check_reward_contract", "assert_reward_contract"]
+__all__ = [
+    "ContractViolation",
+    "Check",
+    "CHECKS",
+    "sample_batch",
+    "tool_trajectory",
+    "check_reward_contract",
+    "assert_reward_contract",
+]
 
 
 def __getattr__(name: str) -> object:
@@ -26,4 +34,12 @@ def __getattr__(name: str) -> object:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs
-    from .contract import CHECKS, Check, ContractViolation, assert_reward_contract, check_reward_contract, sample_batch
+    from .contract import (
+        CHECKS,
+        Check,
+        ContractViolation,
+        assert_reward_contract,
+        check_reward_contract,
+        sample_batch,
+        tool_trajectory,
+    )

@@ -11,9 +11,18 @@ from typing import Any
 
 from .. import get_reward
 from ..guard import GuardedReward, check_scores
-from ..reward import call_reward, completion_text, format_score_range, is_async_reward, score_bounds
+from ..completion import completion_text, split_reasoning
+from ..reward import call_reward, format_score_range, is_async_reward, score_bounds
 
-__all__ = ["ContractViolation", "Check", "CHECKS", "sample_batch", "check_reward_contract", "assert_reward_contract"]
+__all__ = [
+    "ContractViolation",
+    "Check",
+    "CHECKS",
+    "sample_batch",
+    "tool_trajectory",
+    "check_reward_contract",
+    "assert_reward_contract",
+]
 
 
 class ContractViolation(AssertionError):
@@ -72,6 +81,49 @@ def _both_formats(s: _Subject) -> str | None:
     plain = s.call(batch=dict(s.batch, completions=[completion_text(c) for c in s.batch["completions"]]))
     if not _same(plain, s.scores):
         return f"plain-string completions scored {plain}, conversational ones {s.scores}"
+    return None
+
+
+def _parsed_reasoning(s: _Subject) -> str | None:
+    # Completions that open with a reasoning block, inline in the reward's own reasoning tag (a config field
+    # `reasoning_tag` or `think_tag`, else "think") and parsed into reasoning_content as a response parser does.
+    config = getattr(s.raw, "config", None)
+    tag = getattr(config, "reasoning_tag", None) or getattr(config, "think_tag", None) or "think"
+    inline, parsed = [], []
+    for completion in s.batch["completions"]:
+        reasoning, answer = split_reasoning(completion_text(completion))
+        if reasoning:
+            inline.append([{"role": "assistant", "content": f"<{tag}>{reasoning}</{tag}>{answer}"}])
+            parsed.append([{"role": "assistant", "reasoning_content": reasoning, "content": answer}])
+        else:
+            inline.append(completion)
+            parsed.append(completion)
+    inline_scores = s.call(batch=dict(s.batch, completions=inline))
+    parsed_scores = s.call(batch=dict(s.batch, completions=parsed))
+    if not _same(inline_scores, parsed_scores):
+        return (f"reasoning parsed into reasoning_content scored {parsed_scores}, the same reasoning inline in "
+                f"<{tag}> {inline_scores}; read completions with reward_core.completion_text or read_completion")
+    return None
+
+
+def tool_trajectory(completion: Any, tool_output: str) -> list[dict[str, Any]]:
+    """`completion` as the last turn of a tool trajectory: a call, the tool's `tool_output`, then the answer."""
+    call = {"type": "function", "function": {"name": "lookup", "arguments": {"query": "the answer"}}}
+    return [
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "name": "lookup", "content": tool_output},
+        {"role": "assistant", "content": completion_text(completion)},
+    ]
+
+
+def _tool_trajectories(s: _Subject) -> str | None:
+    # Each completion after a tool call whose result holds another row's text (tags, answers) and an error.
+    completions = s.batch["completions"]
+    outputs = [completion_text(completions[(i + 1) % len(completions)]) for i in range(len(completions))]
+    outputs = [text if i % 2 else f"{{'error': {text!r}}}" for i, text in enumerate(outputs)]
+    batch = dict(s.batch, completions=[tool_trajectory(c, out) for c, out in zip(completions, outputs)])
+    scores = s.call(batch=batch)
+    check_scores(s.name, scores, len(completions))
     return None
 
 
@@ -151,6 +203,8 @@ class Check:
 CHECKS: tuple[Check, ...] = (
     Check("returns one float or None per completion", _returns_scores),
     Check("scores both completion formats alike", _both_formats, needs_scores=True),
+    Check("scores parsed reasoning as inline reasoning", _parsed_reasoning, needs_scores=True),
+    Check("scores tool-call trajectories", _tool_trajectories),
     Check("scores each completion independently (order)", _rows_independent, needs_scores=True),
     Check("deterministic for fixed inputs", _deterministic, needs_scores=True),
     Check("as_fn() pickles and scores alike", _as_fn_picklable, needs_scores=True),

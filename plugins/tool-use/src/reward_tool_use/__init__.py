@@ -1,0 +1,1 @@
+"""Rewards for tool-using agents trained with TRL's `GRPOTrainer(tools=...)` or `environment_factory`."""
