@@ -7,7 +7,9 @@ one `POST /v1/score` per batch.
 
 Failures: a server that cannot be reached, times out, answers 429 or fails (5xx) is tried again,
 `retries` times, after an exponential backoff (`backoff`, doubled each try) or, on a 429 / 503 with a
-`Retry-After` header, after the time it asks for (capped at `max_retry_after`); when every try failed,
+`Retry-After` header, after the time it asks for (capped at `max_retry_after`), with the batch's
+`Idempotency-Key` so that the server scores it once (a retry after a timeout joins the scoring the first
+try started, or gets its answer); when every try failed,
 that batch's rows are `None` (TRL skips them, it logs NaN) with a `RewardRowWarning`, so a dead server
 never stops training. A request the server refuses (bad token, malformed batch: other 4xx) raises
 `RemoteRewardError`, because retrying cannot fix it.
@@ -33,6 +35,7 @@ import os
 import threading
 import time
 import urllib.parse
+import uuid
 import warnings
 import weakref
 from typing import Any
@@ -50,6 +53,8 @@ ENV_TOKEN = "REWARD_CORE_SERVE_TOKEN"
 _LOCAL_KWARGS = frozenset({"trainer_state", "log_metric", "log_extra"})
 #: Statuses worth retrying: the server is overloaded, restarting or failed on this batch.
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: The header carrying a batch's key: the server scores a batch once however many times it is tried.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 #: Longest wait a server's `Retry-After` may ask for, by default (seconds).
 DEFAULT_MAX_RETRY_AFTER = 30.0
 
@@ -180,8 +185,13 @@ class RewardClient:
         return conn
 
     def request(self, method: str, path: str, payload: Any = None) -> Any:
-        """The parsed JSON answer; `RemoteRewardError` when refused (4xx) or when every try failed (status None)."""
+        """The parsed JSON answer; `RemoteRewardError` when refused (4xx) or when every try failed (status None).
+
+        A POST carries one `Idempotency-Key` for all its tries: the server scores it once."""
         body = None if payload is None else json.dumps(payload).encode()
+        headers = _headers(self.token)
+        if method == "POST":
+            headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
         last: Exception | None = None
         wait: float | None = None
         for attempt in range(self.retries + 1):
@@ -190,7 +200,7 @@ class RewardClient:
             wait = None
             conn = self._connection()
             try:
-                conn.request(method, self._parsed.path + path, body=body, headers=_headers(self.token))
+                conn.request(method, self._parsed.path + path, body=body, headers=headers)
                 response = conn.getresponse()
                 data = response.read()
             except (OSError, http.client.HTTPException) as exc:
@@ -279,13 +289,14 @@ class RewardClient:
 
         last: Exception | None = None
         wait: float | None = None
+        key = {IDEMPOTENCY_HEADER: uuid.uuid4().hex}  # one per batch, the same on every try
         for attempt in range(self.retries + 1):
             if attempt:
                 await _sleep(self._delay(attempt, wait))
             wait = None
             try:
                 session = await self._session()
-                async with session.post(self.url + "/v1/score", data=payload) as response:
+                async with session.post(self.url + "/v1/score", data=payload, headers=key) as response:
                     body = await response.read()
                     if response.status == 200:
                         result = json.loads(body)
@@ -336,6 +347,8 @@ class RemoteReward:
             k: v for k, v in kwargs.items()
             if k not in _LOCAL_KWARGS and isinstance(v, (list, tuple)) and len(v) == n
         }
+        if "environments" in columns:  # live objects (environment_factory): their state crosses, as dicts
+            columns["environments"] = [environment_state(env) for env in columns["environments"]]
         payload = _dumps({"prompts": list(prompts) if prompts is not None else None, "completions": completions,
                           "columns": columns})
         result = await self.client.ascore(payload, n, self.sharers)
@@ -363,6 +376,26 @@ class RemoteReward:
 
     def __repr__(self) -> str:
         return f"<remote reward {self.__name__!r} at {self.client.url}>"
+
+
+def environment_state(environment: Any) -> Any:
+    """What `remote_rewards` sends of one environment: its public instance attributes that are JSON, as a dict.
+
+    Environments are live objects (TRL's `environment_factory`); a reward on the server reads their state by
+    key (`tools.environment_state` does). A dict, a number, a string or None is sent as it is.
+    """
+    if environment is None or isinstance(environment, (dict, str, int, float, bool)):
+        return environment
+    state = {}
+    for key, value in getattr(environment, "__dict__", {}).items():
+        if key.startswith("_"):
+            continue
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError, RecursionError):
+            continue
+        state[key] = value
+    return state
 
 
 def _dumps(payload: dict[str, Any]) -> bytes:

@@ -43,12 +43,14 @@ def deployment(spec: Any, *, replicas: int = 1, num_cpus: float = 1.0, **options
     class RewardServer:
         def __init__(self, spec: Any, options: dict[str, Any]) -> None:
             from .app import Endpoints
-            from .service import DEFAULT_MAX_BATCH, RewardService
+            from .service import DEFAULT_MAX_BATCH, DEFAULT_REWARD_TIMEOUT, RewardService
 
             service = RewardService(spec, max_batch=options.pop("max_batch", None) or DEFAULT_MAX_BATCH,
-                                    log_batches=True)
+                                    log_batches=True,
+                                    reward_timeout=options.pop("reward_timeout", None) or DEFAULT_REWARD_TIMEOUT)
             service.manifest()
-            self.endpoints = Endpoints(service, **options)
+            # Ray's proxy, not uvicorn, holds the client's connection: no disconnect watch here
+            self.endpoints = Endpoints(service, watch_disconnect=False, **options)
 
         async def __call__(self, request: Any) -> Any:
             return await self.endpoints.dispatch(request)
