@@ -349,8 +349,6 @@ class RemoteReward:
         }
         if "environments" in columns:  # live objects (environment_factory): their state crosses, as dicts
             columns["environments"] = [environment_state(env) for env in columns["environments"]]
-        if "environments" in columns:  # live objects (environment_factory): their state crosses, as dicts
-            columns["environments"] = [environment_state(env) for env in columns["environments"]]
         payload = _dumps({"prompts": list(prompts) if prompts is not None else None, "completions": completions,
                           "columns": columns})
         result = await self.client.ascore(payload, n, self.sharers)
@@ -378,26 +376,6 @@ class RemoteReward:
 
     def __repr__(self) -> str:
         return f"<remote reward {self.__name__!r} at {self.client.url}>"
-
-
-def environment_state(environment: Any) -> Any:
-    """What `remote_rewards` sends of one environment: its public instance attributes that are JSON, as a dict.
-
-    Environments are live objects (TRL's `environment_factory`); a reward on the server reads their state by
-    key (`tools.environment_state` does). A dict, a number, a string or None is sent as it is.
-    """
-    if environment is None or isinstance(environment, (dict, str, int, float, bool)):
-        return environment
-    state = {}
-    for key, value in getattr(environment, "__dict__", {}).items():
-        if key.startswith("_"):
-            continue
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError, RecursionError):
-            continue
-        state[key] = value
-    return state
 
 
 def environment_state(environment: Any) -> Any:
