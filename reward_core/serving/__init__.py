@@ -1,7 +1,8 @@
 """Rewards as a service: one reward spec served over HTTP to every trainer.
 
 - `reward-core serve --config rewards.yaml` (or `python -m reward_core.serving`) runs the server
-  (`server.py`, the ASGI app in `app.py`; `--ray` runs it as a Ray Serve deployment, `ray_serve.py`);
+  (`server.py`, the ASGI app in `app.py`, bounded JSON bodies in `jsonbody.py`, uvicorn's protocol with
+  connection limits and timeouts in `protocol.py`; `--ray` runs it as a Ray Serve deployment, `ray_serve.py`);
 - `reward_core.remote_rewards(url)` gives TRL's `GRPOTrainer` the served rewards (`client.py`);
 - `openrlhf.py` (`reward_func` file module, and the `/get_reward` shapes), `verl.py` (`compute_score`) and
   `slime.py` (`--rm-url`) translate the other trainers' shapes; `service.py` scores, shared by all.
