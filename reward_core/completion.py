@@ -176,12 +176,71 @@ def completion_text(completion: Any, reasoning_tag: str = "think") -> str:
     """
     if type(completion) is str:
         return completion
-    if type(completion) is list and len(completion) == 1:
-        message = completion[0]
-        # The common case, without building a Completion: one plain assistant message.
-        if type(message) is dict and type(message.get("content")) is str and not _has_extras(message):
-            return message["content"]
+    if type(completion) is list:
+        text = _model_text(completion, reasoning_tag)
+        if text is not None:
+            return text
     return read_completion(completion).text(reasoning_tag)
+
+
+def _model_text(messages: list, tag: str) -> str | None:
+    # `completion_text` for the shapes TRL produces, in one loop without building a `Completion`; None sends
+    # anything unusual (content parts, a malformed message) to `read_completion`, which reads or rejects it.
+    if len(messages) == 1:
+        message = messages[0]
+        if type(message) is dict:
+            size = len(message)
+            if size == 1 or (size == 2 and message.get("role") == "assistant"):
+                content = message.get("content")
+                if type(content) is str:
+                    return content
+    reasoning: list[str] = []
+    contents: list[str] = []
+    for message in messages:
+        if type(message) is not dict:
+            return None
+        role = message.get("role")
+        content = message.get("content")
+        if role == "assistant" or role is None:
+            if type(content) is str:
+                if content:
+                    contents.append(content)
+            elif content is not None or "tool_calls" not in message:
+                return None
+            calls = message.get("tool_calls")
+            if calls is not None and not _named_calls(calls):
+                return None
+            value = message.get("reasoning_content")
+            if value is None:
+                value = message.get("thinking")
+                if value is None:
+                    value = message.get("reasoning")
+            if value is not None:
+                if type(value) is not str:
+                    return None
+                if value:
+                    reasoning.append(value)
+        elif type(role) is not str or not (content is None or type(content) is str):
+            return None
+    if not contents and not reasoning and not messages:
+        return None
+    text = "\n".join(contents)
+    if reasoning:
+        return f"<{tag}>{chr(10).join(reasoning)}</{tag}>{text}"
+    return text
+
+
+def _named_calls(calls: Any) -> bool:
+    # Every call names its tool (validated, not read: completion_text never shows tool calls).
+    if type(calls) is not list:
+        return False
+    for call in calls:
+        if type(call) is not dict:
+            return False
+        function = call.get("function")
+        if type((function if type(function) is dict else call).get("name")) is not str:
+            return False
+    return True
 
 
 def read_completion(completion: Any) -> Completion:

@@ -55,3 +55,13 @@ def test_token_id_adapters_score_trajectories_from_completion_ids():
         reward = get_reward(name, **params)
         assert reward(prompts=["q", "q"], completions=[TRAJECTORY, TRAJECTORY], completion_ids=ids) == \
             reward(prompts=["q", "q"], completions=["a", "b"], completion_ids=ids)
+
+
+def test_cosine_scaled_grades_the_answering_message_and_takes_the_length_from_token_ids():
+    ours = get_reward("trl.cosine_scaled", max_len=100, solution_column="answer")
+    theirs = trl_rewards.get_cosine_scaled_reward(max_len=100)
+    ids = [[7] * 10, [7] * 10]
+    right, wrong = theirs(completions=[INLINE, TRAJECTORY], solution=["42", "42"], completion_ids=ids)
+    assert right > 0 > wrong  # TRL grades the trajectory's first, empty turn: a wrong answer
+    assert ours(prompts=["q"] * 3, completions=[INLINE, PARSED, TRAJECTORY], answer=["42"] * 3,
+                completion_ids=[[7] * 10] * 3) == [right] * 3

@@ -8,8 +8,9 @@ TRL is imported on the first call.
 
 TRL's own functions read `completion[0]["content"]` only: on a tool trajectory that is the first assistant turn
 (often empty), and they never see reasoning that a response parser moved into `reasoning_content`. The adapters
-hand TRL one message holding what the function is about: the answering message for `trl.accuracy_reward`
-(`Completion.final`: on one message exactly what TRL reads), the model's own words with the parsed reasoning
+hand TRL one message holding what the function is about: the answering message for `trl.accuracy_reward` and
+`trl.cosine_scaled` (`Completion.final`: on one message exactly what TRL reads; the length comes from the
+token ids), the model's own words with the parsed reasoning
 back in `<think>` for the others (`completion_text`), so a model that reasons is not scored as one that
 does not. Tool results are never passed on.
 """
@@ -210,6 +211,7 @@ class TrlCosineScaledReward(_TrlReward):
     score_range = (-1.0, 1.0)  # with the default values
     needs_solution = True
     needs_token_ids = True
+    reads_final_answer = True
 
     def __init__(self, config: CosineScaledConfig | None = None) -> None:
         super().__init__(config)
