@@ -183,8 +183,6 @@ def warm_start(
     by a completion and the end-of-turn token; the loss covers the completion tokens only. The completions are
     drawn once, with their mix of layouts and `wrong_share` wrong answers, so the model learns that mix.
     """
-    import torch
-
     rng = random.Random(seed)
     examples = []
     for row in rows:
@@ -193,10 +191,30 @@ def warm_start(
         completion = warm_start_completion(row, rng, formats, wrong_share) + tokenizer.eos_token
         completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"]
         examples.append((prompt_ids + completion_ids, [-100] * len(prompt_ids) + completion_ids))
+    return supervised_fit(model, examples, tokenizer.pad_token_id, steps=steps, batch_size=batch_size,
+                          learning_rate=learning_rate, seed=seed)
+
+
+def supervised_fit(
+    model: Any,
+    examples: Sequence[tuple[Sequence[int], Sequence[int]]],
+    pad_token_id: int,
+    *,
+    steps: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int = 0,
+) -> WarmStartResult:
+    """Fit `model` to `examples`, `(input_ids, labels)` pairs with -100 on the tokens the loss skips, in plain torch.
+
+    AdamW at a constant `learning_rate`, `steps` batches of `batch_size` examples drawn with replacement by a
+    generator seeded with `seed`; the examples are right-padded to the longest one once, up front.
+    """
+    import torch
+
     width = max(len(ids) for ids, _ in examples)
-    pad = tokenizer.pad_token_id
-    input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids, _ in examples])
-    labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in examples])
+    input_ids = torch.tensor([list(ids) + [pad_token_id] * (width - len(ids)) for ids, _ in examples])
+    labels = torch.tensor([list(lab) + [-100] * (width - len(lab)) for _, lab in examples])
     attention = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids, _ in examples])
 
     generator = torch.Generator().manual_seed(seed)
