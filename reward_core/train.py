@@ -2,8 +2,10 @@
 
 With no arguments it teaches a small model built locally (no Hub download) single-digit addition on the CPU
 in about two minutes: half a minute of supervised warm start on a deliberately imperfect mix of answer
-formats, then GRPO driven by the rewards of `configs/demo.yaml`, whose per-reward means and weighted total rise. The
-same path runs as `torchrun --nproc_per_node 2 -m reward_core.train`. `--model`, `--dataset` and `--config`
+formats, then GRPO driven by the rewards of `configs/demo.yaml`, whose per-reward means and weighted total rise.
+`--config tools` (`configs/tools.yaml`) teaches another one to call a calculator tool for products it cannot
+compute, with `GRPOTrainer(tools=[...])` and the tool-use rewards. The same path runs as
+`torchrun --nproc_per_node 2 -m reward_core.train`. `--model`, `--dataset` and `--config`
 make it a real run (e.g. Qwen2.5-0.5B-Instruct on GSM8K) where the Hub is reachable; it uses the GPU when there
 is one. Every run writes to `--output-dir`: `reward_manifest.json`, `log_history.json`, `rewards.png` and
 `completions.jsonl`, and prints a per-reward table (first, last, best, sparkline).
@@ -15,17 +17,34 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEFAULT_CONFIG = Path(__file__).parent / "configs" / "demo.yaml"
+CONFIGS = Path(__file__).parent / "configs"
+DEFAULT_CONFIG = CONFIGS / "demo.yaml"
+
+
+def builtin_configs() -> list[str]:
+    """The names `--config` accepts besides paths: the YAML files shipped in `reward_core/configs/`."""
+    return sorted(path.stem for path in CONFIGS.glob("*.yaml"))
+
+
+def resolve_config(value: str) -> str:
+    """The spec file `--config value` names: a built-in config's file for a bare name (`tools`), else the path."""
+    builtin = CONFIGS / f"{value}.yaml"
+    if value in builtin_configs() and not Path(value).is_file():
+        return str(builtin)
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--config", default=str(DEFAULT_CONFIG),
-        help="a reward spec (YAML, TOML or JSON) with `rewards:` and training settings (default: the demo's)",
+        "--config", default="demo",
+        help="a built-in config by name, resolved to reward_core/configs/NAME.yaml: demo (the default: addition "
+        "with format and correctness rewards) or tools (a calculator tool and the tool-use rewards); or the path "
+        "of a reward spec (YAML, TOML or JSON) with `rewards:` and training settings",
     )
     parser.add_argument("--model", help="a model id or path (default: a tiny model built locally)")
     parser.add_argument("--dataset", help="a dataset id or path, e.g. openai/gsm8k (default: built-in arithmetic)")
@@ -50,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     import reward_core
 
+    args.config = resolve_config(args.config)
     config = reward_core.read_spec(args.config) or {}
     if not isinstance(config, dict):  # a bare list of rewards: no training settings
         config = {"rewards": config}
@@ -78,8 +98,11 @@ def _train(args: argparse.Namespace, config: dict[str, Any], rewards: Any, seed:
 
     from . import report
     from .integrations import tiny
+    from .registry import import_target
 
     main_process = os.environ.get("RANK", "0") == "0"
+    task = builtin_task(config.get("task", "addition"))
+    tools = [import_target(path) for path in config.get("tools") or ()]
     warm_seconds = 0.0
     if args.model:
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -87,9 +110,9 @@ def _train(args: argparse.Namespace, config: dict[str, Any], rewards: Any, seed:
         tokenizer = AutoTokenizer.from_pretrained(args.model)
         model = AutoModelForCausalLM.from_pretrained(args.model)
         overrides = {**(config.get("grpo") or {}), **(config.get("grpo_real") or {})}
-        dataset = load_dataset(args) if args.dataset else tiny.arithmetic_dataset(seed=seed)
+        dataset = load_dataset(args) if args.dataset else task.real_dataset(seed=seed)
     else:
-        tokenizer = tiny.tiny_tokenizer()
+        tokenizer = task.tokenizer()
         model = tiny.tiny_model(tokenizer, seed=seed, **(config.get("tiny_model") or {}))
         overrides = dict(config.get("grpo") or {})
         warm = dict(config.get("warm_start") or {})
@@ -98,17 +121,17 @@ def _train(args: argparse.Namespace, config: dict[str, Any], rewards: Any, seed:
             steps = args.warm_start_steps
         examples = warm.pop("examples", 2000)
         if steps > 0:
-            done = tiny.warm_start(
-                model, tokenizer, tiny.addition_problems(examples, seed=seed + 1), steps=steps, seed=seed, **warm
+            done = task.warm_start(
+                model, tokenizer, task.problems(examples, seed=seed + 1), steps=steps, seed=seed, **warm
             )
             warm_seconds = done.seconds
             if main_process:
                 print(
-                    f"warm start: {done.steps} supervised steps on an imperfect mix of formats and answers, loss "
+                    f"warm start: {done.steps} supervised steps on an imperfect mix of {task.mix}, loss "
                     f"{done.first_loss:.2f} -> {done.last_loss:.2f}, {done.seconds:.1f} s",
                     flush=True,
                 )
-        dataset = load_dataset(args) if args.dataset else tiny.addition_dataset(seed=seed)
+        dataset = load_dataset(args) if args.dataset else task.dataset(seed=seed)
     if args.max_steps is not None:
         overrides["max_steps"] = args.max_steps
     training_args = GRPOConfig(
@@ -129,6 +152,7 @@ def _train(args: argparse.Namespace, config: dict[str, Any], rewards: Any, seed:
         reward_funcs=completions.wrap(rewards.reward_funcs),
         args=training_args,
         train_dataset=dataset,
+        tools=tools or None,
     )
     use_compact_progress(trainer, rewards.log_names)
     start = time.perf_counter()
@@ -159,6 +183,39 @@ def _train(args: argparse.Namespace, config: dict[str, Any], rewards: Any, seed:
               f"({len(records)} scored completions)")
     print(f"rank {rank}/{world} finished {trainer.state.global_step} step(s)", flush=True)
     return 0
+
+
+@dataclass(frozen=True)
+class BuiltinTask:
+    """What the built-in model (no `--model`) learns, chosen by a config's `task:`.
+
+    `tokenizer()` builds its tokenizer; `problems(count, seed=)` the warm start's rows, which
+    `warm_start(model, tokenizer, rows, steps=, seed=, **config["warm_start"])` fits the model to; `dataset(seed=)`
+    the GRPO prompts with their `answer` column; `real_dataset(seed=)` the prompts for a real `--model` when no
+    `--dataset` is given. `mix` says, in the warm-start line, what the warm start's examples mix.
+    """
+
+    tokenizer: Callable[[], Any]
+    problems: Callable[..., list[dict[str, Any]]]
+    warm_start: Callable[..., Any]
+    dataset: Callable[..., Any]
+    real_dataset: Callable[..., Any]
+    mix: str
+
+
+def builtin_task(name: str) -> BuiltinTask:
+    """The built-in task `name`: `addition` (the demo: single-digit sums in tagged formats) or `tool_products`
+    (products of 2-digit numbers with a `multiply` tool, the tools demo)."""
+    from .integrations import tiny, tiny_tools
+
+    if name == "addition":
+        return BuiltinTask(tiny.tiny_tokenizer, tiny.addition_problems, tiny.warm_start, tiny.addition_dataset,
+                           tiny.arithmetic_dataset, "formats and answers")
+    if name == "tool_products":
+        return BuiltinTask(tiny_tools.tool_tokenizer, tiny_tools.product_problems, tiny_tools.warm_start,
+                           tiny_tools.product_dataset, tiny_tools.product_dataset,
+                           "tool calls, guesses and failing calls")
+    raise SystemExit(f"error: unknown task {name!r} in the config; use addition or tool_products")
 
 
 def use_compact_progress(trainer: Any, log_names: Sequence[str], lines: int = 15) -> None:
