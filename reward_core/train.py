@@ -47,7 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "of a reward spec (YAML, TOML or JSON) with `rewards:` and training settings",
     )
     parser.add_argument("--model", help="a model id or path (default: a tiny model built locally)")
-    parser.add_argument("--dataset", help="a dataset id or path, e.g. openai/gsm8k (default: built-in arithmetic)")
+    parser.add_argument(
+        "--dataset", help="a dataset id or path, e.g. openai/gsm8k (default: the config's built-in arithmetic)"
+    )
     parser.add_argument("--dataset-config", help="dataset configuration, e.g. main for gsm8k")
     parser.add_argument("--split", default="train")
     parser.add_argument("--prompt-column", help="column holding the question (default: prompt, question or problem)")
