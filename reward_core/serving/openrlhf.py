@@ -9,6 +9,9 @@ versions also `"scores"` and `"extra_logs"`); a file passed as `--remote_rm_url`
 This module is imported by path by OpenRLHF: it only needs reward-core installed. Set `REWARD_CORE_URL` (and
 `REWARD_CORE_SERVE_TOKEN`) to score through a reward server, or `REWARD_CORE_SPEC` to score in-process.
 `REWARD_CORE_LABEL_COLUMN` (default `answer`) names the column the labels fill.
+
+What reaches the rewards: the response part of each `query` (decoded text), as one plain-string completion:
+reasoning is inline and, in OpenRLHF's multi-turn agent mode, tool responses are part of that text.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ the Hydra config) or `$REWARD_CORE_SERVE_TOKEN`. The ground truth fills the colu
 tensors take no None: a row no reward could score gets `fallback` (default 0.0) and `none_rows` 1.0. A
 batch the server failed (after the client's retries) answers rows with the same keys as a scored one: every
 served log name at `fallback`, and `none_rows` 1.0 (veRL gathers `reward_extra_info` key by key).
+
+What reaches the rewards: `solution_str`, veRL's decoded response, as one plain-string completion: reasoning is
+inline (`<think>`...) and, in veRL's multi-turn agent loop, tool responses are part of that text; the tool-use
+rewards see no structured tool calls in it.
 """
 
 from __future__ import annotations
