@@ -31,6 +31,9 @@ _EXPORTS = {
     "ToolCall": "completion",
     "ToolResult": "completion",
     "is_async_reward": "reward",
+    # why a completion got its score
+    "with_reasons": "reasons",
+    "Scored": "reasons",
     "param": "params",
     "ParamInfo": "params",
     "describe_params": "params",
@@ -150,5 +153,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
         read_completion,
         split_reasoning,
     )
+    from .reasons import Scored, with_reasons
     from .reward import BaseReward, RewardConfig, column, is_async_reward
     from .spec import LoadedRewards, ResolvedReward, get_reward, load_rewards, read_spec

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from numbers import Real
 from typing import Any
@@ -23,6 +24,7 @@ from .errors import (
     RewardOutputError,
     RewardRowWarning,
 )
+from .reasons import GUARD_REASONS, Scored, reason_code
 from .reward import call_reward, completion_text, is_async_reward, prompt_text
 
 __all__ = ["GuardedReward", "AsyncGuardedReward", "guard", "check_scores", "ON_ERROR"]
@@ -42,6 +44,12 @@ class GuardedReward:
     - output: exactly one finite float (or `None`) per completion, as a plain list; anything else raises
       `RewardOutputError` naming the reward, the index and the value.
 
+    Reasons: when the reward returns its scores with reasons (`reward_core.with_reasons`), the guard checks
+    them against the reward's `reason_codes` (plus its own: `failed` for rows that failed under skip), sends
+    them to TRL's completions table (`log_extra("<name>/reason", ...)`) and the share of each code to its logs
+    (`log_metric("<name>/reason/<code>", share)`), and returns a `Scored` list carrying them. Reasons that
+    break the vocabulary are dropped with a `RewardRowWarning`; they never cost a score.
+
     `on_error` decides what a failure costs. `"raise"` (the default): the typed error stops the call. `"skip"`:
     a training run goes on: when the reward raises, each row is scored alone, and only the rows that still fail
     (or whose score is NaN, inf or not a number) become `None`, which TRL skips; a `RewardRowWarning` names the
@@ -59,6 +67,10 @@ class GuardedReward:
         self.on_error = on_error
         self.__name__ = name
         self.__doc__ = getattr(reward, "__doc__", None)
+        declared = getattr(reward, "reason_codes", None)
+        #: The codes this reward's reasons may use: its declared vocabulary and the guard's own.
+        self.reason_codes: dict[str, str] = {**(declared if isinstance(declared, dict) else {}), **GUARD_REASONS}
+        self._metric_names = {code: f"{name}/reason/{code}" for code in self.reason_codes}
 
     @property
     def config(self) -> Any:
@@ -86,22 +98,67 @@ class GuardedReward:
         return _rows(prompts, completions, kwargs)
 
     def _checked(self, scores: Any, expected: int, kwargs: dict[str, Any]) -> list:
+        reasons = scores.reasons if type(scores) is Scored else None
         try:
-            return check_scores(self.__name__, scores, expected)
+            checked = check_scores(self.__name__, scores, expected)
         except RewardOutputError as error:
             if self.on_error == "raise" or error.index is None:
                 raise
-        return self._salvage([[s] for s in scores], kwargs)
+            if type(reasons) is not list or len(reasons) != len(scores):
+                reasons = [None] * len(scores)
+            return self._salvage([Scored([s], [r]) for s, r in zip(scores, reasons)], kwargs)
+        if reasons is None:
+            return checked
+        return self._report(checked, reasons, kwargs)
+
+    def _report(self, scores: list, reasons: Any, kwargs: dict[str, Any]) -> list:
+        """`scores` as a `Scored` with `reasons` (checked), after sending them to TRL's table and logs."""
+        n = len(scores)
+        distinct = set(reasons) if type(reasons) is list and len(reasons) == n else None
+        codes = self.reason_codes
+        if distinct is None or not all(
+            r is None or (type(r) is str and (r in codes or reason_code(r) in codes)) for r in distinct
+        ):
+            bad = sorted(map(repr, distinct or ()))[:5] if distinct is not None else [type(reasons).__name__]
+            warnings.warn(
+                RewardRowWarning(
+                    f"reward {self.__name__!r}: its reasons were dropped: expected one per completion ({n}), each "
+                    f"None or a code of {sorted(codes)} (optionally 'code: detail'); got {', '.join(bad)}. "
+                    "Declare the codes in reason_codes and return with_reasons(scores, reasons)."
+                ),
+                stacklevel=4,
+            )
+            return scores
+        log_extra = kwargs.get("log_extra")
+        if callable(log_extra):
+            log_extra(f"{self.__name__}/reason", list(reasons))
+        log_metric = kwargs.get("log_metric")
+        if callable(log_metric) and n:
+            counts = dict.fromkeys(codes, 0)
+            if distinct <= codes.keys() | {None}:  # codes only: count at C speed
+                for reason, count in Counter(reasons).items():
+                    if reason is not None:
+                        counts[reason] += count
+            else:
+                for reason in reasons:
+                    if reason is not None:
+                        counts[reason_code(reason)] += 1
+            for code, count in counts.items():
+                if count or code not in GUARD_REASONS:
+                    log_metric(self._metric_names[code], count / n)
+        return Scored(scores, reasons)
 
     def _salvage(self, per_row: list, kwargs: dict[str, Any]) -> list:
         """One score per row from per-row results (a one-score list, or the exception); failures become None."""
         scores: list[float | None] = []
+        reasons: list[str | None] = []
         failed: list[tuple[int, BaseException]] = []
         for row, result in enumerate(per_row):
             try:
                 if isinstance(result, BaseException):
                     raise result
                 (score,) = check_scores(self.__name__, result, 1)
+                reasons.append(result.reasons[0] if type(result) is Scored and result.reasons else None)
             except Exception as exc:
                 if isinstance(exc, RewardOutputError) and exc.index is not None:
                     exc = RewardOutputError(self.__name__, "invalid score", index=row, value=exc.value)
@@ -109,6 +166,7 @@ class GuardedReward:
                     exc = exc.located(self.__name__, row)
                 failed.append((row, exc))
                 score = None
+                reasons.append(f"failed: {type(exc).__name__}")
             scores.append(score)
         if failed:
             rows = ", ".join(str(row) for row, _ in failed[:10]) + (" ..." if len(failed) > 10 else "")
@@ -124,6 +182,8 @@ class GuardedReward:
             log_metric = kwargs.get("log_metric")
             if callable(log_metric):
                 log_metric(f"{self.__name__}/failed_rows", float(len(failed)))
+        if failed or any(reasons):
+            return self._report(scores, reasons, kwargs)
         return scores
 
     def _inputs(self, prompts: Any, completions: Any, kwargs: dict[str, Any]) -> tuple[list, Any, dict]:
@@ -219,7 +279,7 @@ def check_scores(reward: str, scores: Any, expected: int) -> list:
 
     Numeric scalars that are not `float`/`int` (numpy floats, say) are converted to float.
     """
-    if type(scores) is not list:
+    if type(scores) is not list and type(scores) is not Scored:
         raise RewardOutputError(
             reward,
             f"got {type(scores).__name__} instead of a list (build a list; numpy arrays, tuples, generators and "

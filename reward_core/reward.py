@@ -53,10 +53,13 @@ class BaseReward(ABC):
         When params move the bounds, set `self.score_range` in `__init__`: the conformance kit checks scores
         against the instance's range. It is checked when the class is defined and when the reward is built
         (`RewardDefinitionError` for anything but two ordered numbers or open sides).
+      - `reason_codes`: `{code: what it means}`, the reasons the reward may give per row (returned with
+        `reward_core.with_reasons(scores, reasons)`); `reward-core show` lists them.
     """
 
     config_class: ClassVar[type[RewardConfig]] = RewardConfig
     score_range: ClassVar[tuple[float | None, float | None] | None] = None
+    reason_codes: ClassVar[Mapping[str, str] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

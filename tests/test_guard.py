@@ -166,7 +166,7 @@ def test_on_error_skip_scores_only_the_failing_rows_none_and_goes_on():
     message = str(warned[0].message)
     assert "'test.fragile': 3 of 5 row(s) scored None" in message and "rows 1, 2, 3" in message
     assert "boom" in message
-    assert logged == [("test.fragile/failed_rows", 3.0)]
+    assert logged == [("test.fragile/failed_rows", 3.0), ("test.fragile/reason/failed", 0.6)]
     # a NaN alone, without an exception: only that index becomes None
     with pytest.warns(reward_core.RewardRowWarning, match="rows 1"):
         assert reward(prompts=["p", "p"], completions=["ok", "nan"]) == [2.0, None]

@@ -192,6 +192,12 @@ def test_batch_scores_metrics_and_both_formats(reward):
         prompts=["q"] * 5, completions=completions, answer=golds, log_metric=lambda k, v: metrics.__setitem__(k, v)
     )
     assert scores == [1.0, 1.0, 0.0, 0.0, None]
+    shares = {k.rpartition("/")[2]: v for k, v in metrics.items() if "/reason/" in k}
+    assert shares == {"correct": 0.4, "wrong": 0.0, "no_answer": 0.2, "refused": 0.0, "rejected": 0.2,
+                      "restated": 0.0, "partial": 0.0, "timeout": 0.0, "gold_unparsable": 0.2}
+    assert scores.reasons == ["correct: 72", "correct: 72", "no_answer", "rejected: 9^{9^{9^{9}}}",
+                              "gold_unparsable: see the figure"]
+    metrics = {k: v for k, v in metrics.items() if "/reason/" not in k}
     assert metrics == {
         "math.answer_correctness/gold_unparsable": 1.0,
         "math.answer_correctness/timeouts": 0.0,

@@ -184,4 +184,6 @@ def test_strict_format_logs_the_structured_share():
         completions=["<reasoning>r</reasoning><answer>4</answer>", "4", "", "<answer>4</answer>"],
         log_metric=lambda name, value: logged.append((name, value)),
     )
-    assert logged == [("math.strict_format/structured", 0.25)]
+    assert logged[0] == ("math.strict_format/structured", 0.25)
+    assert dict(logged[1:]) == {"math.strict_format/reason/well_formed": 0.25, "math.strict_format/reason/deducted": 0.0,
+                                "math.strict_format/reason/missing_tag": 0.75, "math.strict_format/reason/bad_structure": 0.0}

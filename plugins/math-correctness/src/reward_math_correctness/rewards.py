@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Literal
 
-from reward_core import BaseReward, RewardConfig, column, cpus_per_rank, param, prompt_text, read_completion
+from reward_core import BaseReward, RewardConfig, column, cpus_per_rank, param, prompt_text, read_completion, with_reasons
 from reward_core.errors import MalformedCompletionError
 
 from . import text as _text
@@ -93,6 +93,17 @@ class AnswerCorrectnessReward(BaseReward):
 
     config_class = AnswerCorrectnessConfig
     score_range = (0.0, 1.0)  # with the default scores
+    reason_codes = {
+        "correct": "the final answer equals the gold (the detail is the answer read)",
+        "wrong": "the final answer differs from the gold (the detail is the answer read)",
+        "no_answer": "no final answer was found (cut off, only in the reasoning or a tool result, no answering message)",
+        "refused": "an answer was found but refused: a hedge, several answers, a flood of boxes (the detail says which)",
+        "rejected": "refused before verification: an absurd expression (towers, huge factorials, too long)",
+        "restated": "the answer restates the unsolved problem from the prompt",
+        "partial": "wrong, within a partial_credit tolerance (opt-in)",
+        "timeout": "verification missed its deadline, crashed or hit its memory cap (timeout_score decides)",
+        "gold_unparsable": "the gold answer could not be read; the row scores None (the detail is the gold)",
+    }
 
     def __init__(self, config: AnswerCorrectnessConfig | None = None) -> None:
         super().__init__(config)
@@ -147,40 +158,53 @@ class AnswerCorrectnessReward(BaseReward):
         prompt_texts: dict[int, str] = {}  # GRPO repeats each prompt: read each one once
         counts = {"gold_unparsable": 0, "timeouts": 0, "rejected": 0, "no_answer": 0, "unanchored": 0}
         scores: list[float | None] = []
+        reasons: list[Any] = []
         for row, ((verdict, rel, read), reading) in enumerate(zip(verdicts, readings)):
+            restated = False
             if verdict == Verdict.CORRECT and read is not None and prompts is not None and row < len(prompts):
                 key = id(prompts[row])
                 if key not in prompt_texts:
                     prompt_texts[key] = _prompt(prompts[row])
                 if restates_problem(read, prompt_texts[key], gold_texts[row] or ""):
-                    verdict, rel = Verdict.REJECTED, None
+                    verdict, rel, restated = Verdict.REJECTED, None, True
             if reading.answer is not None and reading.rule in ("whole", "answer_line", "last_sentence"):
                 counts["unanchored"] += 1
-            scores.append(self._score(verdict, rel, reading, counts))
+            score, reason = self._score(verdict, rel, reading, counts)
+            scores.append(score)
+            if restated:
+                reason = ("restated", read)
+            elif reason == "gold_unparsable":
+                reason = (reason, str(golds[row]))
+            reasons.append(reason)
         for metric, value in counts.items():
             self.report_metric(kwargs, metric, value)
-        return scores
+        return with_reasons(scores, reasons)
 
-    def _score(self, verdict: Verdict, rel: float | None, reading: Extraction, counts: dict[str, int]) -> float | None:
+    def _score(self, verdict: Verdict, rel: float | None, reading: Extraction,
+               counts: dict[str, int]) -> tuple[float | None, Any]:
+        """The row's score and its reason (a code of `reason_codes`, with the answer read as the detail)."""
         cfg = self.config
         if verdict == Verdict.GOLD_UNPARSABLE:
             counts["gold_unparsable"] += 1
-            return None
+            return None, "gold_unparsable"
         if verdict == Verdict.CORRECT:
-            return cfg.correct_score
+            return cfg.correct_score, ("correct", reading.answer)
         if reading.answer is None and reading.refusal is None:
             counts["no_answer"] += 1
-            return cfg.no_answer_score
+            return cfg.no_answer_score, "no_answer"
         if verdict in FAILED_TO_FINISH:
             counts["timeouts"] += 1
-            return None if cfg.timeout_score == "none" else cfg.wrong_score
+            return (None if cfg.timeout_score == "none" else cfg.wrong_score), ("timeout", str(verdict))
         if verdict == Verdict.REJECTED:
             counts["rejected"] += 1
+            if reading.refusal is not None:
+                return cfg.wrong_score, ("refused", reading.refusal)
+            return cfg.wrong_score, ("rejected", reading.answer)
         if rel is not None and cfg.partial_credit:
             for tolerance, credit in sorted(cfg.partial_credit):
                 if rel <= tolerance:
-                    return credit
-        return cfg.wrong_score
+                    return credit, ("partial", f"{reading.answer} (within {tolerance:.0%})")
+        return cfg.wrong_score, ("wrong", reading.answer)
 
     # -- the equivalence path --------------------------------------------------------------------------------
     def verdicts(

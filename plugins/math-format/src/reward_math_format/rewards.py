@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from reward_core import BaseReward, RewardConfig, column, completion_text, param
+from reward_core import BaseReward, RewardConfig, column, completion_text, param, with_reasons
 from reward_core.errors import InvalidParamsError, RewardInputError
 
 from ._scan import TAG_NAME, code_spans, distinct_ngrams, find_once, is_blank, outside_code, word_units
@@ -106,20 +106,32 @@ class ReasoningTagsReward(_TagPairReward):
 
     config_class = ReasoningTagsConfig
     score_range = (-2.0, 2.0)
+    reason_codes = {
+        "all_tags": "each of the four tags appears exactly once",
+        "missing": "a tag is missing (the detail lists the tags missing or repeated)",
+        "repeated": "a tag appears more than once, none is missing (the detail lists them)",
+    }
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
         tags = self._tags
         ignore_code = self.config.ignore_code_blocks
         scores = []
+        reasons: list[Any] = []
         for completion in completions:
             text = completion_text(completion, self.config.reasoning_tag)
             if ignore_code and any(tag in text for tag in tags):  # no tag at all: no code to look for
                 text = outside_code(text)
-            score = 0.0
-            for tag in tags:
-                score += 0.5 if find_once(text, tag, None) >= 0 else -0.5
-            scores.append(score)
-        return scores
+            once = [find_once(text, tag, None) >= 0 for tag in tags]
+            scores.append(0.5 * sum(once) - 0.5 * (4 - sum(once)))
+            if all(once):
+                reasons.append("all_tags")
+                continue
+            missing = [tag for tag, ok in zip(tags, once) if not ok and tag not in text]
+            repeated = [tag for tag, ok in zip(tags, once) if not ok and tag in text]
+            detail = "; ".join(f"{what} {' '.join(found)}" for what, found in (("missing", missing),
+                                                                                 ("repeated", repeated)) if found)
+            reasons.append(("missing" if missing else "repeated", detail))
+        return with_reasons(scores, reasons)
 
 
 class StrictFormatReward(_TagPairReward):
@@ -149,17 +161,25 @@ class StrictFormatReward(_TagPairReward):
 
     config_class = StrictFormatConfig
     score_range = (0.0, 1.0)
+    reason_codes = {
+        "well_formed": "one non-empty reasoning block, then one non-empty answer block, nothing else",
+        "deducted": "the structure holds, with deductions (the detail lists them)",
+        "missing_tag": "a tag is missing (the detail names it)",
+        "bad_structure": "a tag is repeated, or the tags are out of order",
+    }
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
-        scores = [self._score(completion_text(c, self.config.reasoning_tag)) for c in completions]
+        scored = [self._score(completion_text(c, self.config.reasoning_tag)) for c in completions]
+        scores = [score for score, _ in scored]
         if scores:
             self.report_metric(kwargs, "structured", sum(s > 0.0 for s in scores) / len(scores))
-        return scores
+        return with_reasons(scores, [reason for _, reason in scored])
 
-    def _score(self, text: str) -> float:
+    def _score(self, text: str) -> tuple[float, Any]:
         open_r, close_r, open_a, close_a = self._tags
-        if not all(tag in text for tag in self._tags):
-            return 0.0  # a tag is missing, inside code or not
+        missing = [tag for tag in self._tags if tag not in text]
+        if missing:
+            return 0.0, ("missing_tag", " ".join(missing))  # a tag is missing, inside code or not
         if self.config.ignore_code_blocks:
             text = outside_code(text)  # same tags in the same order, same blank stretches (see `_scan`)
         r0 = find_once(text, open_r, None)
@@ -168,17 +188,22 @@ class StrictFormatReward(_TagPairReward):
         a1 = find_once(text, close_a, None)
         # -1 (missing or repeated) fails the chain too, since the positions must strictly increase from 0.
         if not (0 <= r0 < r1 < a0 < a1):
-            return 0.0
+            return 0.0, "bad_structure"
         score = 1.0
+        deductions = []
         if is_blank(text, r0 + len(open_r), r1):
             score -= 0.5
+            deductions.append("empty reasoning -0.5")
         if is_blank(text, a0 + len(open_a), a1):
             score -= 0.5
+            deductions.append("empty answer -0.5")
         if not is_blank(text, a1 + len(close_a)):
             score -= 0.5
+            deductions.append("text after the answer -0.5")
         if not (is_blank(text, 0, r0) and is_blank(text, r1 + len(close_r), a0)):
             score -= 0.25
-        return max(score, 0.0)
+            deductions.append("text outside the blocks -0.25")
+        return max(score, 0.0), ("deducted", "; ".join(deductions)) if deductions else "well_formed"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -226,28 +251,37 @@ class ThinkFormatReward(BaseReward):
         self._open = f"<{self.config.think_tag}>"
         self._close = f"</{self.config.think_tag}>"
 
-    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
-        return [self._score(completion_text(c, self.config.think_tag)) for c in completions]
+    reason_codes = {
+        "thought": "opens with one non-empty thinking block",
+        "no_opening": "does not start with the opening tag",
+        "repeated_opening": "the opening tag appears more than once",
+        "not_closed": "the closing tag is missing or repeated",
+        "empty_thought": "the thought is empty (allow_empty=False)",
+    }
 
-    def _score(self, text: str) -> float:
+    def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
+        scored = [self._score(completion_text(c, self.config.think_tag)) for c in completions]
+        return with_reasons([score for score, _ in scored], [reason for _, reason in scored])
+
+    def _score(self, text: str) -> tuple[float, str]:
         open_tag, close_tag = self._open, self._close
         if text.startswith(open_tag):
             start = 0
         else:
             stripped = text.lstrip()
             if not stripped.startswith(open_tag):
-                return 0.0
+                return 0.0, "no_opening"
             start = len(text) - len(stripped)
         if self.config.ignore_code_blocks:
             text = outside_code(text)  # no code comes before the opening tag: `start` is unchanged
         if find_once(text, open_tag, None) != start:
-            return 0.0
+            return 0.0, "repeated_opening"
         end = find_once(text, close_tag, None)
         if end < 0:
-            return 0.0
+            return 0.0, "not_closed"
         if not self.config.allow_empty and is_blank(text, start + len(open_tag), end):
-            return 0.0
-        return 1.0
+            return 0.0, "empty_thought"
+        return 1.0, "thought"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -314,6 +348,11 @@ class SoftOverlongReward(BaseReward):
 
     config_class = SoftOverlongConfig
     score_range = (-1.0, 0.0)
+    reason_codes = {
+        "within": "no longer than max_completion_len - soft_punish_cache tokens",
+        "in_cache": "in the soft-punishment zone (the detail gives the length)",
+        "over_max": "longer than max_completion_len (the detail gives the length)",
+    }
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
         ids = column(kwargs, "completion_ids", len(completions), reward=self, what=_IDS_WHAT)
@@ -325,7 +364,10 @@ class SoftOverlongReward(BaseReward):
             lengths = list(map(list.__len__, ids))
         except TypeError:  # tuples, tensors, arrays, or a bad row to report
             lengths = [len(_token_ids(self, row_ids, row)) for row, row_ids in enumerate(ids)]
-        return [0.0 if n <= free else -1.0 if n > max_len else (free - n) / cache for n in lengths]
+        scores = [0.0 if n <= free else -1.0 if n > max_len else (free - n) / cache for n in lengths]
+        reasons = ["within" if n <= free else ("over_max", f"{n} tokens") if n > max_len else
+                   ("in_cache", f"{n} tokens") for n in lengths]
+        return with_reasons(scores, reasons)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -358,6 +400,11 @@ class RepetitionPenaltyReward(BaseReward):
 
     config_class = RepetitionPenaltyConfig
     score_range = (-1.0, 0.0)
+    reason_codes = {
+        "distinct": "no n-gram repeats",
+        "repeated": "some n-grams repeat (the detail gives the share)",
+        "too_short": "shorter than one n-gram",
+    }
 
     def __init__(self, config: RepetitionPenaltyConfig | None = None) -> None:
         super().__init__(config)
@@ -368,6 +415,7 @@ class RepetitionPenaltyReward(BaseReward):
         n = self.config.ngram_size
         penalty = self.config.max_penalty
         scores = []
+        reasons: list[Any] = []
         for row in range(len(completions)):
             if ids is not None:
                 units = ids[row]
@@ -378,11 +426,13 @@ class RepetitionPenaltyReward(BaseReward):
             total = len(units) - n + 1
             if total <= 0:
                 scores.append(0.0)
+                reasons.append("too_short")
                 continue
             unique = distinct_ngrams(units, n)
             scaling = 1 - unique / total
             scores.append(scaling * penalty if scaling else 0.0)
-        return scores
+            reasons.append(("repeated", f"{scaling:.0%} of {n}-grams repeat") if scaling else "distinct")
+        return with_reasons(scores, reasons)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -434,9 +484,17 @@ class StepFormatReward(BaseReward):
 
     config_class = StepFormatConfig
     score_range = (0.0, 1.0)
+    reason_codes = {
+        "enough_steps": "at least max_steps distinct steps",
+        "few_steps": "some distinct steps, fewer than max_steps (the detail gives how many)",
+        "no_steps": "no step with enough text",
+    }
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
-        return [self._score(completion_text(c)) for c in completions]
+        scores = [self._score(completion_text(c)) for c in completions]
+        steps = self.config.max_steps
+        return with_reasons(scores, ["enough_steps" if s >= 1.0 else "no_steps" if s == 0.0 else
+                                     ("few_steps", f"{round(s * steps)} of {steps}") for s in scores])
 
     def __init__(self, config: StepFormatConfig | None = None) -> None:
         super().__init__(config)
