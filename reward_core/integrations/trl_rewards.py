@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from ..params import param
 from ..completion import completion_text, read_completion
+from ..reasons import with_reasons
 from ..reward import BaseReward, RewardConfig, column
 
 _TOKEN_IDS = "one list of token ids per completion; GRPOTrainer passes it"
@@ -42,6 +43,10 @@ class _TrlReward(BaseReward):
     def _extra_kwargs(self) -> dict[str, Any]:
         return {}
 
+    def _reason(self, score: float | None) -> str | None:
+        """The reason of one score (TRL's functions give none: it is read from the score)."""
+        return None
+
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
         fn = self.__dict__.get("_fn") or self.__dict__.setdefault("_fn", self._build())
         n = len(completions)
@@ -53,7 +58,8 @@ class _TrlReward(BaseReward):
             kwargs = {**kwargs, "solution": [str(v) for v in golds]}
         if self.needs_token_ids:
             column(kwargs, "completion_ids", n, reward=self, what=_TOKEN_IDS)
-        return list(fn(completions=conversational, **kwargs, **self._extra_kwargs()))
+        scores = list(fn(completions=conversational, **kwargs, **self._extra_kwargs()))
+        return with_reasons(scores, [self._reason(score) for score in scores])
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_fn"}
@@ -81,6 +87,11 @@ class TrlAccuracyReward(_TrlReward):
     score_range = (0.0, 1.0)
     needs_solution = True
     reads_final_answer = True
+    reason_codes = {"correct": "math-verify found the answer equal to the gold", "wrong": "it did not",
+                    "gold_unparsable": "the gold could not be parsed: None"}
+
+    def _reason(self, score: float | None) -> str | None:
+        return "gold_unparsable" if score is None else "correct" if score > 0 else "wrong"
 
     def _build(self) -> Callable[..., Any]:
         from trl.rewards import accuracy_reward
@@ -105,6 +116,9 @@ class TrlReasoningAccuracyReward(_TrlReward):
     config_class = ReasoningAccuracyConfig
     score_range = (0.0, 1.0)
     needs_solution = True
+    reason_codes = {"correct": "the answer after the reasoning block equals the gold",
+                    "wrong": "it does not, or there is no reasoning block", "gold_unparsable": "None"}
+    _reason = TrlAccuracyReward._reason
 
     def _build(self) -> Callable[..., Any]:
         from trl.rewards import reasoning_accuracy_reward
@@ -125,6 +139,10 @@ class TrlThinkFormatReward(_TrlReward):
     """
 
     score_range = (0.0, 1.0)
+    reason_codes = {"thought": "starts with one <think>...</think> block", "no_thought": "it does not"}
+
+    def _reason(self, score: float | None) -> str | None:
+        return "thought" if score else "no_thought"
 
     def _build(self) -> Callable[..., Any]:
         from trl.rewards import think_format_reward
@@ -150,6 +168,10 @@ class TrlSoftOverlongReward(_TrlReward):
     config_class = SoftOverlongConfig
     score_range = (-1.0, 0.0)
     needs_token_ids = True
+    reason_codes = {"within": "not penalised", "in_cache": "in the soft-punishment zone", "over_max": "beyond L_max"}
+
+    def _reason(self, score: float | None) -> str | None:
+        return "within" if not score else "over_max" if score <= -1.0 else "in_cache"
 
     def _build(self) -> Callable[..., Any]:
         from trl.rewards import get_soft_overlong_punishment
@@ -176,6 +198,10 @@ class TrlRepetitionPenaltyReward(_TrlReward):
     config_class = RepetitionConfig
     score_range = (-1.0, 0.0)  # with the default max_penalty
     needs_token_ids = True
+    reason_codes = {"distinct": "no repeated n-gram", "repeated": "some n-grams repeat"}
+
+    def _reason(self, score: float | None) -> str | None:
+        return "repeated" if score else "distinct"
 
     def __init__(self, config: RepetitionConfig | None = None) -> None:
         super().__init__(config)
@@ -212,6 +238,13 @@ class TrlCosineScaledReward(_TrlReward):
     needs_solution = True
     needs_token_ids = True
     reads_final_answer = True
+    reason_codes = {"correct": "the answer equals the gold (scaled by length)", "wrong": "it does not",
+                    "gold_unparsable": "None"}
+
+    def _reason(self, score: float | None) -> str | None:
+        if score is None:
+            return "gold_unparsable"
+        return "correct" if score >= min(self._values[2], self._values[3]) else "wrong"
 
     def __init__(self, config: CosineScaledConfig | None = None) -> None:
         super().__init__(config)

@@ -59,3 +59,19 @@ def test_include_trajectory_shows_the_calls_and_results_as_untrusted_text(server
     assert scores[0] != 1.0
     system = server.requests_of("score")[0]["body"]["messages"][0]["content"]
     assert "untrusted data" in system
+
+
+def test_each_row_says_why_judged_not_judged_or_no_reference(server):
+    reward = get_reward("judge.geval_rag", base_url=server.base_url, **FAST)
+    logged, columns = {}, {}
+    scores = reward.score(prompts=["Capital of France?"] * 3, completions=["Paris.", "Lyon.", "Paris."],
+                          answer=["Paris", "Paris", None], log_metric=logged.__setitem__,
+                          log_extra=columns.__setitem__)
+    assert scores == [0.9, 0.2, None]
+    assert scores.reasons == ["judged: 0.90: graded by the local test judge",
+                              "judged: 0.20: graded by the local test judge", "no_reference"]
+    assert columns["judge.geval_rag/reason"] == scores.reasons
+    assert logged["judge.geval_rag/reason/judged"] == 2 / 3 and logged["judge.geval_rag/reason/no_reference"] == 1 / 3
+    server.set(mode="500")
+    failing = get_reward("judge.geval_rag", base_url=server.base_url, **{**FAST, "max_retries": 0})
+    assert failing.score(prompts=["q"], completions=["Paris."], answer=["Paris"]).reasons == ["not_judged"]

@@ -167,7 +167,8 @@ def make_case(fields: dict[str, Any]) -> LLMTestCase:
     return LLMTestCase(**fields)
 
 
-async def measure(metric: GEval, case: LLMTestCase) -> float:
+async def measure(metric: GEval, case: LLMTestCase) -> tuple[float, str | None]:
+    """The judge's score of `case`, and the reason GEval wrote for it (None when it gave none)."""
     score = await metric.a_measure(case, **MEASURE_KWARGS)
     try:
         value = float(score)
@@ -175,7 +176,8 @@ async def measure(metric: GEval, case: LLMTestCase) -> float:
         raise JudgeOutputError(f"the judge's score is not a number: {score!r}") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise JudgeOutputError(f"the judge's score is not finite: {score!r}")
-    return value
+    reason = getattr(metric, "reason", None)
+    return value, reason if isinstance(reason, str) else None
 
 
 def steps_prompt(criteria: str, fields: Sequence[str]) -> str:

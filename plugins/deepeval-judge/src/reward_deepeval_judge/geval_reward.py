@@ -14,11 +14,11 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from reward_core import BaseReward, InvalidParamsError, RewardConfig
+from reward_core import BaseReward, InvalidParamsError, RewardConfig, with_reasons
 
 from ._resilience import BatchStats
 from ._rows import Row, build_rows
-from ._sanitize import new_delimiters, wrap
+from ._sanitize import new_delimiters, strip_markers, wrap
 from .config import FIELD_NAMES, JudgeConfig, JudgeDefinition
 
 if TYPE_CHECKING:
@@ -61,6 +61,11 @@ class GEvalReward(BaseReward):
 
     config_class: ClassVar[type[RewardConfig]] = JudgeConfig
     score_range = (0.0, 1.0)
+    reason_codes = {
+        "judged": "the judge scored the row (the detail: the score and GEval's reason, markers stripped, cut)",
+        "not_judged": "the judge could not score it (errors, retries spent, batch_timeout, open breaker): fallback_score",
+        "no_reference": "the row has no reference or context to judge against: None",
+    }
 
     metric_name: ClassVar[str] = "Judge"
     criteria: ClassVar[str | None] = None
@@ -176,21 +181,24 @@ class GEvalReward(BaseReward):
                 groups.setdefault(row[0], []).append(index)
         stats.unique = len(groups) + stats.skipped
         scores: list[float | None] = [None if row is None else cfg.fallback_score for row in rows]
+        reasons: list[Any] = ["no_reference" if row is None else "not_judged" for row in rows]
         if groups:
             judged = await self._judge_all(state, rows, groups, deadline, stats)
             for key, indices in groups.items():
-                value = judged.get(key)
-                if value is not None:
+                found = judged.get(key)
+                if found is not None:
+                    value, why = found
                     for index in indices:
                         scores[index] = value
+                        reasons[index] = ("judged", f"{value:.2f}: {strip_markers(why)}" if why else f"{value:.2f}")
         self._report(kwargs, stats, rt)
-        return scores
+        return with_reasons(scores, reasons)
 
     async def _judge_all(
         self, state: LoopState, rows: list[Row], groups: dict[tuple, list[int]], deadline: float | None, stats: BatchStats
-    ) -> dict[tuple, float]:
+    ) -> dict[tuple, tuple[float, str | None]]:
         loop = asyncio.get_running_loop()
-        results: dict[tuple, float] = {}
+        results: dict[tuple, tuple[float, str | None]] = {}
 
         async def run() -> None:
             steps = await self._ensure_steps(state, stats)
@@ -236,13 +244,15 @@ class GEvalReward(BaseReward):
             raise task.exception()
         return results
 
-    async def _judge_row(self, state: LoopState, fields: dict[str, Any], steps: tuple[str, ...], stats: BatchStats) -> float | None:
+    async def _judge_row(
+        self, state: LoopState, fields: dict[str, Any], steps: tuple[str, ...], stats: BatchStats
+    ) -> tuple[float, str | None] | None:
         from . import _deepeval_adapter as adapter
 
         rt = self._runtime()
         definition = rt.definition
 
-        async def attempt() -> float:
+        async def attempt() -> tuple[float, str | None]:
             case_fields = dict(fields)
             call = adapter.JudgeCall(stats)
             if self.config.spotlight:
@@ -253,14 +263,15 @@ class GEvalReward(BaseReward):
             metric = adapter.make_metric(definition.metric_name, definition.evaluation_params, steps, rt.rubric, rt.model)
             return await adapter.measure(metric, adapter.make_case(case_fields))
 
-        ok, value = await self._call_judge(state, stats, attempt)
+        ok, judged = await self._call_judge(state, stats, attempt)
         if not ok:
             stats.failures += 1
             return None
+        value, reason = judged
         if not 0.0 <= value <= 1.0:  # deepeval does not clamp (a judge answering 15 gives 1.5)
             stats.clamped += 1
             value = min(1.0, max(0.0, value))
-        return value
+        return value, reason
 
     async def _ensure_steps(self, state: LoopState, stats: BatchStats) -> tuple[str, ...] | None:
         if self._steps is not None:

@@ -13,7 +13,7 @@ import math
 from numbers import Real
 from typing import Any
 
-from reward_core import BaseReward, RewardConfig, column, param, read_completion
+from reward_core import BaseReward, RewardConfig, column, param, read_completion, with_reasons
 from reward_core.errors import InvalidParamsError, RewardInputError
 
 from .catalogue import Catalogue, catalogue, environment_catalogue
@@ -84,6 +84,11 @@ class ValidCallsReward(BaseReward):
 
     config_class = ValidCallsConfig
     score_range = (0.0, 1.0)
+    reason_codes = {
+        "all_valid": "every call names a known tool with valid arguments",
+        "some_invalid": "some calls are invalid (the detail: the first problem)",
+        "no_call": "the completion calls no tool",
+    }
 
     def __init__(self, config: ValidCallsConfig | None = None) -> None:
         super().__init__(config)
@@ -101,14 +106,19 @@ class ValidCallsReward(BaseReward):
         n = len(completions)
         environments = _environments(kwargs, n, self, required=self._catalogue is None)
         scores: list[float | None] = []
+        reasons: list[Any] = []
         for row, completion in enumerate(completions):
             calls = read_completion(completion).tool_calls
             if not calls:
                 scores.append(self.config.no_call_score)
+                reasons.append("no_call")
                 continue
             known = self._tools(environments[row] if environments is not None else None)
-            scores.append(sum(known.problem(call) is None for call in calls) / len(calls))
-        return scores
+            problems = [problem for problem in map(known.problem, calls) if problem is not None]
+            scores.append(1.0 - len(problems) / len(calls))
+            reasons.append(("some_invalid", f"{len(problems)} of {len(calls)}: {problems[0]}") if problems
+                           else "all_valid")
+        return with_reasons(scores, reasons)
 
     def _tools(self, environment: Any) -> Catalogue:
         if environment is None:
@@ -157,18 +167,31 @@ class CallSuccessReward(BaseReward):
 
     config_class = CallSuccessConfig
     score_range = (0.0, 1.0)
+    reason_codes = {
+        "all_succeeded": "every call got a result that is not an error",
+        "some_failed": "some calls failed or got no result (the detail: the first error)",
+        "no_call": "the completion calls no tool",
+    }
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
         scores: list[float | None] = []
+        reasons: list[Any] = []
         for completion in completions:
             read = read_completion(completion)
             calls = read.tool_calls
             if not calls:
                 scores.append(self.config.no_call_score)
+                reasons.append("no_call")
                 continue
             answered = {id(result.call) for result in read.tool_results if result.call is not None and result.ok}
-            scores.append(sum(id(call) in answered for call in calls) / len(calls))
-        return scores
+            succeeded = sum(id(call) in answered for call in calls)
+            scores.append(succeeded / len(calls))
+            if succeeded == len(calls):
+                reasons.append("all_succeeded")
+                continue
+            error = next((f"{r.name}: {r.error}" for r in read.tool_results if r.error is not None), "no result")
+            reasons.append(("some_failed", f"{len(calls) - succeeded} of {len(calls)}: {error}"))
+        return with_reasons(scores, reasons)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -214,21 +237,29 @@ class CallBudgetReward(BaseReward):
 
     config_class = CallBudgetConfig
     score_range = (0.0, 1.0)
+    reason_codes = {
+        "within": "calls (and turns) within the budget",
+        "too_few": "fewer calls than min_calls (the detail gives the count)",
+        "over_budget": "calls or turns beyond the budget (the detail gives the counts)",
+    }
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
         cfg = self.config
         scores = []
+        reasons: list[Any] = []
         for completion in completions:
             read = read_completion(completion)
             calls = len(read.tool_calls)
             if calls < cfg.min_calls:
                 scores.append(0.0)
+                reasons.append(("too_few", f"{calls} calls"))
                 continue
             extra = max(0, calls - cfg.max_calls)
             if cfg.max_turns is not None:
                 extra += max(0, len(read.turns) - cfg.max_turns)
             scores.append(max(0.0, 1.0 - cfg.over_penalty * extra))
-        return scores
+            reasons.append(("over_budget", f"{calls} calls, {len(read.turns)} turns") if extra else "within")
+        return with_reasons(scores, reasons)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -275,6 +306,10 @@ class EnvironmentStateReward(BaseReward):
     """
 
     config_class = EnvironmentStateConfig
+    reason_codes = {
+        "read": "the environment's attribute, read as the score (the detail: its value)",
+        "unset": "the attribute is None: the row is skipped",
+    }
 
     def __init__(self, config: EnvironmentStateConfig | None = None) -> None:
         super().__init__(config)
@@ -283,7 +318,8 @@ class EnvironmentStateReward(BaseReward):
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
         environments = _environments(kwargs, len(completions), self, required=True)
-        return [self._read(environment, row) for row, environment in enumerate(environments)]
+        scores = [self._read(environment, row) for row, environment in enumerate(environments)]
+        return with_reasons(scores, ["unset" if s is None else ("read", f"{s:g}") for s in scores])
 
     def _read(self, environment: Any, row: int) -> float | None:
         name = self.config.attribute
