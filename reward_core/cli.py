@@ -189,6 +189,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             # JSON has no infinity: an open side is null
             "score_range": [b if math.isfinite(b) else None for b in score_range] if score_range else None,
             "score_range_per_instance": reward.score_range_per_instance,
+            "reason_codes": reward.reason_codes,
         }
         print(json.dumps(data, indent=2))
         return 0
@@ -204,6 +205,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print("params:" if params else "params: none")
     for p in params:
         print(f"  {p.describe()}")
+    print("reasons (one per row, in TRL's completions table as <log name>/reason):")
+    for code, meaning in reward.reason_codes.items():
+        print(f"  {code:<16} {meaning}")
     if doc:
         print()
         print(doc)

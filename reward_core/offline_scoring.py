@@ -9,7 +9,8 @@ Two line formats are read, and may be mixed:
   JSON object: only those columns are passed to the rewards (`step` and `rewards` are the run's record).
 
 A line's recorded `rewards` are compared with the new scores, so re-scoring a run through its manifest shows
-whether the scores reproduce.
+whether the scores reproduce. Rewards that give reasons add `reasons` ({log name: "code" or "code: detail"})
+to each output line, and the summary counts each reward's codes, with the first completion of each.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import MissingDependencyError, RewardCoreError
+from .reasons import reason_code
 
 __all__ = ["score_file", "plot_scores", "ScoreSummary", "RewardStats", "row_columns"]
 
@@ -41,6 +43,14 @@ class RewardStats:
     recorded: int = 0
     differing: int = 0
     first_difference: tuple[int, Any, Any] | None = None  # (line number, recorded, new)
+    #: How many rows got each reason code, and the first (line number, reason, completion) of each.
+    reasons: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, tuple[int, str, Any]] = field(default_factory=dict)
+
+    def count_reason(self, line_no: int, reason: str, completion: Any) -> None:
+        code = reason_code(reason)
+        self.reasons[code] = self.reasons.get(code, 0) + 1
+        self.examples.setdefault(code, (line_no, reason, completion))
 
     def compare(self, line_no: int, recorded: Any, new: float | None) -> None:
         self.recorded += 1
@@ -99,6 +109,15 @@ class ScoreSummary:
                     line_no, old, new = stats.first_difference
                     line += f" (first difference: line {line_no}, recorded {json.dumps(old)}, now {json.dumps(new)})"
                 print(line, file=out)
+        explained = [s for s in self.rewards if s.reasons]
+        if explained:
+            print("\nwhy (each reason's count and share, and its first completion):", file=out)
+            for stats in explained:
+                print(f"  {stats.log_name}:", file=out)
+                for code, count in sorted(stats.reasons.items(), key=lambda item: -item[1]):
+                    line_no, reason, completion = stats.examples[code]
+                    print(f"    {code:<18} {count:>6} {count / len(stats.values):>6.1%}   line {line_no}: "
+                          f"{_preview(reason, 60)} <- {_preview(completion, 60)}", file=out)
         if correlation:
             print("\ncorrelation (Pearson, rows where both scored):", file=out)
             for a, b, r in self.correlations():
@@ -135,7 +154,7 @@ def score_file(
     with open(output_path, "w", encoding="utf-8") if output_path is not None else _NoSink() as sink:
         for batch in _batches(Path(input_path), batch_size, summary):
             rows = _score_batch(rewards, batch, summary)
-            for line_no, row, scores in rows:
+            for line_no, row, scores, reasons in rows:
                 recorded = row.get("rewards")
                 if isinstance(recorded, dict):
                     for stats, (log_name, value) in zip(summary.rewards, scores.items()):
@@ -144,7 +163,10 @@ def score_file(
                 present = [(s, w) for s, w in zip(scores.values(), rewards.reward_weights) if s is not None]
                 total_score = sum(s * w for s, w in present) if present else None
                 summary.totals.append(total_score)
-                sink.write(json.dumps(dict(row, rewards=scores, reward=total_score)) + "\n")
+                line = dict(row, rewards=scores, reward=total_score)
+                if reasons:
+                    line["reasons"] = reasons
+                sink.write(json.dumps(line) + "\n")
             if progress is not None:
                 _progress(progress, batch[-1][0], total)
     if progress is not None:
@@ -266,12 +288,19 @@ def _score_batch(rewards: Any, batch: list[tuple[int, dict[str, Any]]], summary:
                 summary.bad_lines.append((item[0], str(exc)))
         return rows
     rows = []
+    given = [(r.log_name, stats, result.reasons) for r, stats, result in zip(rewards, summary.rewards, results)
+             if getattr(result, "reasons", None) is not None]
     for index, (line_no, row) in enumerate(batch):
         scores = {r.log_name: result[index] for r, result in zip(rewards, results)}
         for stats, value in zip(summary.rewards, scores.values()):
             stats.values.append(value)
+        reasons = {}
+        for log_name, stats, texts in given:
+            reasons[log_name] = texts[index]
+            if texts[index] is not None:
+                stats.count_reason(line_no, texts[index], row["completion"])
         summary.scored += 1
-        rows.append((line_no, row, scores))
+        rows.append((line_no, row, scores, reasons))
     return rows
 
 
@@ -300,6 +329,12 @@ def _progress(out: IO[str], done: int, total: int) -> None:
     filled = int(width * done / total) if total else width
     out.write(f"\rscoring [{'#' * filled}{'.' * (width - filled)}] {done}/{total} lines")
     out.flush()
+
+
+def _preview(value: Any, limit: int) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _pearson(pairs: list[tuple[float, float]]) -> float | None:

@@ -27,6 +27,7 @@ __all__ = [
     "format_table",
     "print_table",
     "plot_rewards",
+    "reason_shares",
     "reward_series",
     "rise",
     "sparkline",
@@ -171,7 +172,38 @@ def format_table(
         n = min(window, steps)
         lines.append(f"weighted total: mean of the first {n} step(s) {first:.3f}, of the last {n} {last:.3f} "
                      f"({delta:+.3f})")
+    shares = reason_shares(log_history, log_names, window)
+    if shares:
+        lines.append(f"why: each reason's share of the completions, first {window} step(s) -> last {window}:")
+        for name, codes in shares.items():
+            cells = ", ".join(f"{code} {_percent(a)} -> {_percent(b)}" for code, (a, b) in codes.items())
+            lines.append(f"  {name}: {cells}")
     return "\n".join(lines)
+
+
+def reason_shares(
+    log_history: Sequence[Mapping[str, Any]], log_names: Sequence[str], window: int = 5
+) -> dict[str, dict[str, tuple[float | None, float | None]]]:
+    """`{log name: {code: (mean share over the first `window` steps, over the last)}}` from the
+    `<log name>/reason/<code>` metrics the guard logs; codes that never occur are left out."""
+    rows = training_rows(log_history)
+    out: dict[str, dict[str, tuple[float | None, float | None]]] = {}
+    for name in log_names:
+        prefix = f"{name}/reason/"
+        codes = sorted({key[len(prefix):] for row in rows for key in row if key.startswith(prefix)})
+        found = {}
+        for code in codes:
+            values = [_number(row.get(prefix + code)) for row in rows]
+            first, last, _ = rise(values, window)
+            if any(v for v in values if v):
+                found[code] = (first, last)
+        if found:
+            out[name] = found
+    return out
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
 
 
 def print_table(
@@ -261,7 +293,8 @@ class CompletionLog:
     completion are matched. Rewards that are not plain callables (reward models) are passed through and their
     scores recorded as None.
 
-    `records` holds `{"step", "prompt", "completion", "columns", "rewards"}` per completion: `step` is the
+    `records` holds `{"step", "prompt", "completion", "columns", "rewards", "reasons"}` per completion (`reasons`,
+    `{log name: reason}`, only for rewards that give them): `step` is the
     training step the batch was generated for (TRL's `global_step` + 1 when scored, the step its metrics are
     logged under), `columns` the dataset columns TRL passed (not `completion_ids`, `trainer_state` or TRL's
     callbacks), `rewards` `{log name: score or None}`. Under several processes each one records its own shard.
@@ -313,7 +346,11 @@ class CompletionLog:
                 and isinstance(value, (list, tuple)) and len(value) == n
             }
             batch["scores"] = {}
+            batch["reasons"] = {}
         batch["scores"][self.names[index]] = list(scores) if isinstance(scores, (list, tuple)) else scores
+        reasons = getattr(scores, "reasons", None)
+        if isinstance(reasons, list):
+            batch["reasons"][self.names[index]] = reasons
 
     @property
     def records(self) -> list[dict[str, Any]]:
@@ -327,15 +364,17 @@ class CompletionLog:
                 for name in self.names:
                     scores = batch["scores"].get(name)
                     rewards[name] = _score(scores[i]) if isinstance(scores, list) and i < len(scores) else None
-                out.append(
-                    {
-                        "step": batch["step"],
-                        "prompt": batch["prompts"][i],
-                        "completion": completion,
-                        "columns": {key: values[i] for key, values in batch["columns"].items()},
-                        "rewards": rewards,
-                    }
-                )
+                record = {
+                    "step": batch["step"],
+                    "prompt": batch["prompts"][i],
+                    "completion": completion,
+                    "columns": {key: values[i] for key, values in batch["columns"].items()},
+                    "rewards": rewards,
+                }
+                reasons = {name: texts[i] for name, texts in batch["reasons"].items() if i < len(texts)}
+                if reasons:
+                    record["reasons"] = reasons
+                out.append(record)
         return out
 
     @staticmethod

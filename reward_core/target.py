@@ -119,6 +119,14 @@ class RewardTarget:
         return score_bounds(getattr(self.target, "score_range", None), self.display_name)
 
     @property
+    def reason_codes(self) -> dict[str, str]:
+        """The reasons the reward may give per row (`{code: meaning}`), the guard's own included."""
+        from .reasons import GUARD_REASONS
+
+        declared = getattr(self.target, "reason_codes", None)
+        return {**(declared if isinstance(declared, Mapping) else {}), **GUARD_REASONS}
+
+    @property
     def doc(self) -> str:
         return textwrap.dedent(getattr(self.target, "__doc__", None) or "").strip()
 

@@ -164,7 +164,9 @@ def test_main_job_writes_the_picture_history_completions_and_prints_the_table(tm
     records = [json.loads(line) for line in (tmp_path / "completions.jsonl").read_text().splitlines()]
     assert len(records) == 3 * config["grpo"]["per_device_train_batch_size"]
     for record in records:
-        assert set(record) == {"step", "prompt", "completion", "columns", "rewards"}
+        assert set(record) == {"step", "prompt", "completion", "columns", "rewards", "reasons"}
+        assert list(record["reasons"]) == names  # every math reward says why
+        assert all(isinstance(r, str) for r in record["reasons"].values())
         assert record["step"] in (1, 2, 3) and set(record["columns"]) == {"answer"}
         assert list(record["rewards"]) == names
         assert all(v is None or isinstance(v, (int, float)) for v in record["rewards"].values())
@@ -182,6 +184,13 @@ def test_main_job_writes_the_picture_history_completions_and_prints_the_table(tm
         line = next(line for line in table.splitlines() if line.startswith(label + " "))
         assert any(ch in line for ch in report.SPARK_CHARS), line
     assert "weighted total: mean of the first 3 step(s)" in out
+    # why: each reason's share, logged through TRL's log_metric, from the first steps to the last
+    assert all(f"{name}/reason/" in key for name in names[:1] for key in [next(
+        k for k in steps[0] if k.startswith(f"{name}/reason/"))])
+    assert sum(v for k, v in steps[0].items() if k.startswith("math.answer_correctness/reason/")) == \
+        pytest.approx(1.0)
+    why = out[out.index("why: each reason's share"):]
+    assert "math.answer_correctness:" in why and "->" in why
     assert "rank 0/1 finished 3 step(s)" in out
 
     # the run's manifest re-scores the run's saved completions to identical numbers, through the CLI
@@ -255,7 +264,8 @@ def test_completion_log_records_exact_scores_and_keeps_names_async_and_pickling(
     assert asyncio.run(judge(**batch)) == [0.25, 0.25]
     assert log.records == [
         {"step": 5, "prompt": "p1", "completion": "<think>x</think><answer>1</answer>", "columns": {"answer": "1"},
-         "rewards": {"math.reasoning_tags": 2.0, "judge": 0.25}},
+         "rewards": {"math.reasoning_tags": 2.0, "judge": 0.25}, "reasons": {"math.reasoning_tags": "all_tags"}},
         {"step": 5, "prompt": "p2", "completion": "1", "columns": {"answer": "2"},
-         "rewards": {"math.reasoning_tags": -2.0, "judge": 0.25}},
+         "rewards": {"math.reasoning_tags": -2.0, "judge": 0.25},
+         "reasons": {"math.reasoning_tags": "missing: missing <think> </think> <answer> </answer>"}},
     ]

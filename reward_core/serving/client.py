@@ -27,7 +27,11 @@ not in the pickle: the copy reads it again from the environment variable (`token
 from __future__ import annotations
 
 import asyncio
+import collections.abc
+import datetime
+import decimal
 import email.utils
+import fractions
 import hashlib
 import http.client
 import json
@@ -41,6 +45,7 @@ import weakref
 from typing import Any
 
 from ..errors import RewardRowWarning
+from ..reasons import Scored
 from .errors import RemoteRewardError
 
 __all__ = ["remote_rewards", "RewardClient", "SyncClient", "ENV_URL", "ENV_TOKEN"]
@@ -188,7 +193,7 @@ class RewardClient:
         """The parsed JSON answer; `RemoteRewardError` when refused (4xx) or when every try failed (status None).
 
         A POST carries one `Idempotency-Key` for all its tries: the server scores it once."""
-        body = None if payload is None else json.dumps(payload).encode()
+        body = None if payload is None else json.dumps(payload, default=jsonable).encode()
         headers = _headers(self.token)
         if method == "POST":
             headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
@@ -335,10 +340,12 @@ SyncClient = RewardClient
 class RemoteReward:
     """One served reward as TRL's async reward function (its `__name__` is the served log name). Pickles."""
 
-    def __init__(self, client: RewardClient, name: str, sharers: int) -> None:
+    def __init__(self, client: RewardClient, name: str, sharers: int, reason_codes: dict[str, str] | None = None) -> None:
         self.client = client
         self.sharers = sharers
         self.__name__ = name
+        #: The served reward's reason codes: the guard on this side checks the reasons and logs them to TRL.
+        self.reason_codes = reason_codes or {}
 
     async def __call__(self, prompts: list | None = None, completions: list | None = None, **kwargs: Any) -> list:
         completions = list(completions or [])
@@ -364,10 +371,13 @@ class RemoteReward:
         if callable(log_metric):
             prefix = self.__name__ + "/"
             for metric, value in result.get("metrics", {}).items():
-                if metric.startswith(prefix):
+                # the reasons' shares are logged by the guard on this side, from the reasons themselves
+                if metric.startswith(prefix) and "/reason/" not in metric:
                     log_metric(metric, value)
         try:
-            return list(result["rewards"][self.__name__])
+            scores = list(result["rewards"][self.__name__])
+            reasons = (result.get("reasons") or {}).get(self.__name__)
+            return Scored(scores, reasons) if isinstance(reasons, list) else scores
         except KeyError:
             raise RemoteRewardError(
                 f"reward server {self.client.url} no longer serves {self.__name__!r} (it serves "
@@ -398,19 +408,52 @@ def environment_state(environment: Any) -> Any:
     return state
 
 
+def jsonable(value: Any) -> Any:
+    """`json.dumps`'s `default` in the clients: what a value that JSON has no type for is sent as.
+
+    Trainers' datasets hold numpy (a ground truth read from parquet is a numpy scalar or array) and tensors:
+    anything with `tolist()` (numpy arrays and scalars, torch tensors, pandas objects) is sent as its Python
+    value, else `item()`; mappings (an OmegaConf `DictConfig`) as objects; sets, tuples and other iterables
+    (a `ListConfig`) as arrays; dates as ISO strings; `Decimal` and `Fraction` as numbers; UTF-8 bytes as
+    text. Anything else raises `TypeError`, as `json.dumps` does.
+    """
+    for method in ("tolist", "item"):
+        convert = getattr(value, method, None)
+        if callable(convert):
+            try:
+                return convert()
+            except (TypeError, ValueError):
+                continue
+    if isinstance(value, collections.abc.Mapping):
+        return {str(k) if not isinstance(k, (str, int, float, bool)) and k is not None else k: v
+                for k, v in value.items()}
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise TypeError(f"bytes that are not UTF-8 text cannot be sent as JSON: {bytes(value)[:40]!r}") from None
+    if isinstance(value, (decimal.Decimal, fractions.Fraction)):
+        return float(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, collections.abc.Iterable) and not isinstance(value, (str, collections.abc.Iterator)):
+        return list(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _dumps(payload: dict[str, Any]) -> bytes:
     try:
-        return json.dumps(payload).encode()
+        return json.dumps(payload, default=jsonable).encode()
     except TypeError:  # a column that is not JSON (tensors, objects): send the others, say which were left out
         columns = payload["columns"]
         kept = {}
         for key, value in columns.items():
             try:
-                json.dumps(value)
+                json.dumps(value, default=jsonable)
                 kept[key] = value
             except TypeError:
                 warnings.warn(f"remote_rewards: column {key!r} is not JSON-serialisable and is not sent", stacklevel=3)
-        return json.dumps({**payload, "columns": kept}).encode()
+        return json.dumps({**payload, "columns": kept}, default=jsonable).encode()
 
 
 def remote_rewards(url: str, token_env: str | None = None, timeout: float = 180.0, retries: int = 2, *,
@@ -441,7 +484,8 @@ def remote_rewards(url: str, token_env: str | None = None, timeout: float = 180.
     rewards = []
     for record in records:
         log_name = record["log_name"]
-        function = RemoteReward(client, log_name, len(records))
+        codes = (served.get("scoring") or {}).get(log_name, {}).get("reason_codes")
+        function = RemoteReward(client, log_name, len(records), codes if isinstance(codes, dict) else None)
         rewards.append(ResolvedReward(
             name=record.get("name", log_name),
             log_name=log_name,

@@ -183,14 +183,15 @@ class RewardService:
     def describe(self) -> dict[str, Any]:
         """`GET /v1/rewards`: the manifest (per reward: name, pinned name, log name, weight, params, on_error,
         distribution and version; the installed `packages`), plus `scoring`: per log name, whether the reward
-        is async and its score range. `load_rewards` takes the answer as it is (it reads only `rewards`).
+        is async, its score range and its reason codes. `load_rewards` takes the answer as it is (it reads only `rewards`).
 
         Credentials are not served: a param named like a secret (`api_key`, `token`, `password`, ...), the
         user and password of a URL and a URL's query values named so are replaced by `***`."""
         scoring = {}
         for r, is_async in zip(self.loaded, self._async):
             score_range = getattr(r.reward.reward, "score_range", None)
-            scoring[r.log_name] = {"async": is_async, "score_range": list(score_range) if score_range else None}
+            scoring[r.log_name] = {"async": is_async, "score_range": list(score_range) if score_range else None,
+                                   "reason_codes": dict(getattr(r.reward, "reason_codes", None) or {})}
         manifest = self.manifest()
         rewards = [{**r, "params": _redacted(r.get("params"))} if isinstance(r, dict) else r
                    for r in manifest.get("rewards", [])]
@@ -237,7 +238,8 @@ class RewardService:
 
     # -- scoring ---------------------------------------------------------------------------------------
     async def score(self, batch: Batch) -> dict[str, Any]:
-        """Score `batch` with every reward: `{"rewards": {log name: [...]}, "reward": [...], "metrics": {...}}`.
+        """Score `batch` with every reward: `{"rewards": {log name: [...]}, "reward": [...], "metrics": {...},
+        "reasons": {log name: [...]}}` (reasons of the rewards that give them, and `failed` rows).
 
         A reward's typed input error (a malformed completion) becomes `BadRequestError` (400). A reward that
         fails otherwise, or runs past its deadline, scores its rows None, counted in `metrics` as
@@ -255,6 +257,7 @@ class RewardService:
             n = len(batch)
             metrics: dict[str, float] = {}
             failed: dict[str, str] = {}
+            reasons: dict[str, list] = {}
             for index, (log_name, result) in enumerate(zip(self.log_names, results)):
                 if isinstance(result, RewardInputError):
                     raise BadRequestError(f"reward {log_name!r}: {result}") from result
@@ -264,7 +267,10 @@ class RewardService:
                     failed[log_name] = f"{type(result).__name__}: {result}"[:300]
                     log.warning("reward %r failed on a batch of %d rows: %s", log_name, n, failed[log_name])
                     results[index] = [None] * n
+                    reasons[log_name] = [f"failed: {type(result).__name__}"] * n
                     metrics[f"{log_name}/failed_rows"] = float(n)
+                elif getattr(result, "reasons", None) is not None:
+                    reasons[log_name] = result.reasons
                 means, dropped = logged[index].means()
                 metrics.update(means)
                 if dropped:
@@ -282,6 +288,7 @@ class RewardService:
                 "reward": weighted_total(results, self.weights, n),
                 "weights": dict(zip(self.log_names, self.weights)),
                 "metrics": metrics,
+                "reasons": reasons,
             }
         except asyncio.CancelledError:
             self.cancelled += 1

@@ -12,6 +12,7 @@ from typing import Any
 from .. import get_reward
 from ..guard import GuardedReward, check_scores
 from ..completion import completion_text, split_reasoning
+from ..reasons import reason_code
 from ..reward import call_reward, format_score_range, is_async_reward, score_bounds
 
 __all__ = [
@@ -127,6 +128,22 @@ def _tool_trajectories(s: _Subject) -> str | None:
     return None
 
 
+def _reasons_declared(s: _Subject) -> str | None:
+    # Reasons are optional; when given, one per row (a str or None), each a declared code (optionally 'code: detail').
+    result = s.call()
+    reasons = getattr(result, "reasons", None)
+    if reasons is None:
+        return None
+    declared = getattr(s.raw, "reason_codes", None) or {}
+    if not isinstance(reasons, list) or len(reasons) != len(s.batch["completions"]):
+        return f"gave {len(reasons) if isinstance(reasons, list) else type(reasons).__name__} reasons for " \
+               f"{len(s.batch['completions'])} completions"
+    bad = [r for r in reasons if r is not None and (type(r) is not str or reason_code(r) not in declared)]
+    if bad:
+        return f"reasons {bad[:3]!r} are not among its declared reason_codes {sorted(declared)}"
+    return None
+
+
 def _rows_independent(s: _Subject) -> str | None:
     order = list(range(len(s.batch["completions"])))[::-1]
     reordered = {k: [v[i] for i in order] if isinstance(v, list) else v for k, v in s.batch.items()}
@@ -205,6 +222,7 @@ CHECKS: tuple[Check, ...] = (
     Check("scores both completion formats alike", _both_formats, needs_scores=True),
     Check("scores parsed reasoning as inline reasoning", _parsed_reasoning, needs_scores=True),
     Check("scores tool-call trajectories", _tool_trajectories),
+    Check("gives reasons from its declared codes, one per row", _reasons_declared, needs_scores=True),
     Check("scores each completion independently (order)", _rows_independent, needs_scores=True),
     Check("deterministic for fixed inputs", _deterministic, needs_scores=True),
     Check("as_fn() pickles and scores alike", _as_fn_picklable, needs_scores=True),
