@@ -56,7 +56,13 @@ def with_reasons(scores: Sequence[Any], reasons: Sequence[Any]) -> Scored:
     >>> scored, scored.reasons
     ([1.0, 0.0], ['correct', 'wrong: read 5'])
     """
-    return Scored(scores, [reason_text(r) for r in reasons])
+    reasons = list(reasons)
+    if not set(map(type, reasons)) <= _TEXT_TYPES:  # codes only (the usual case) need no conversion
+        reasons = [reason_text(r) for r in reasons]
+    return Scored(scores, reasons)
+
+
+_TEXT_TYPES = frozenset({str, type(None)})
 
 
 def reason_text(reason: Any) -> str | None:
