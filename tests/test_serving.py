@@ -127,7 +127,9 @@ def test_openrlhf_and_slime_endpoints_speak_their_shapes(math_server, call):
     assert status == 200
     assert set(answer) == {"rewards", "scores", "extra_logs"}
     assert answer["extra_logs"]["math.answer_correctness"] == [1.0, 0.0]
-    assert answer["rewards"] == answer["scores"] and answer["rewards"][0] > answer["rewards"][1]
+    assert answer["rewards"][0] > answer["rewards"][1]
+    # `scores` is the accuracy (the first reward whose score range lies within [0, 1]), `rewards` the total
+    assert answer["scores"] == answer["extra_logs"]["math.answer_correctness"]
     status, reward = call(math_server, "/slime", {"prompt": prompts[0], "response": responses[0], "label": "4"})
     assert status == 200 and reward == answer["rewards"][0]
 
@@ -320,7 +322,7 @@ def test_remote_rewards_is_a_picklable_loaded_rewards_and_rows_are_none_when_the
         # veRL's module through the same server: a failed batch keeps the keys of a scored one
         verl = _load_by_path("custom_module_dying", SERVING / "verl.py")
         scored = verl.compute_score("d", "abc", "x", url=url)
-        assert set(scored) == {"score", "len", "gated", "none_rows"} and scored["none_rows"] == 0.0
+        assert set(scored) == {"score", "acc", "len", "gated", "none_rows"} and scored["none_rows"] == 0.0
 
         (tmp_path / "gate").unlink()
         (tmp_path / "started").unlink()
@@ -337,7 +339,7 @@ def test_remote_rewards_is_a_picklable_loaded_rewards_and_rows_are_none_when_the
         process.wait(30)
         with pytest.warns(reward_core.RewardRowWarning, match="scored None"):
             failed = verl.compute_score_batch(["d"], ["abc"], ["x"], url=url, fallback=-1.0)
-        assert failed == [{"score": -1.0, "len": -1.0, "gated": -1.0, "none_rows": 1.0}]
+        assert failed == [{"score": -1.0, "acc": -1.0, "len": -1.0, "gated": -1.0, "none_rows": 1.0}]
         assert set(failed[0]) == set(scored)
 
 

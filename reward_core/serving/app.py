@@ -41,7 +41,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from . import openrlhf, slime
+from . import accuracy, openrlhf, slime
 from .errors import BadRequestError, PayloadTooLargeError, ServingError
 from .jsonbody import DEFAULT_MAX_VALUES, Reader
 from .service import RewardService
@@ -156,6 +156,8 @@ class Endpoints:
         self.max_body = max_body
         self.label_column = label_column
         self.fallback = fallback
+        # the reward whose scores OpenRLHF's `scores` carry ($REWARD_CORE_SCORES_FROM; a wrong name fails here)
+        self.scores_from = accuracy.source(service)
         self.allowed_hosts = None if allowed_hosts is None else frozenset(h.lower() for h in allowed_hosts)
         self.watch_disconnect = watch_disconnect
         self.idempotency_ttl = idempotency_ttl
@@ -337,7 +339,7 @@ class Endpoints:
         body, digest = await self._json(request, digest="idempotency-key" in request.headers)
         prompts, completions, columns = openrlhf.parse_request(body, self.label_column)
         result = await self._scored(request, digest, prompts, completions, columns)
-        return JSON(openrlhf.build_response(result, self.fallback))
+        return JSON(openrlhf.build_response(result, self.fallback, self.scores_from))
 
     async def slime(self, request: Request) -> Response:
         body, digest = await self._json(request, digest="idempotency-key" in request.headers)

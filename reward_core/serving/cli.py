@@ -73,6 +73,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="column that OpenRLHF labels / slime label / veRL ground truth fill (default: answer)")
     p.add_argument("--fallback", type=_finite, default=0.0,
                    help="score sent to OpenRLHF and slime for a row no reward could score (they take no null)")
+    p.add_argument("--scores-from", default=None, metavar="NAME",
+                   help="the reward (log name) whose scores fill OpenRLHF's `scores`, the accuracy its dynamic "
+                        "filtering reads ('total': the weighted total; default: the first reward whose score "
+                        "range lies within [0, 1]; sets $REWARD_CORE_SCORES_FROM)")
     p.add_argument("--drain-timeout", type=_positive, default=600.0, metavar="S",
                    help="on SIGTERM, seconds to let in-flight batches finish before cancelling them (default 600)")
     p.add_argument("--log-level", default="warning", help="uvicorn's log level")
@@ -95,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.allow_version_drift:
         os.environ[ENV_ALLOW_VERSION_DRIFT] = "1"
+    if args.scores_from:
+        from .accuracy import ENV_SCORES_FROM
+
+        os.environ[ENV_SCORES_FROM] = args.scores_from
     token = read_token(args.token_file, args.token_env)
     max_body = int(args.max_body_mb * 1024 * 1024) if args.max_body_mb else None
     if args.ray:

@@ -8,10 +8,14 @@ versions also `"scores"` and `"extra_logs"`); a file passed as `--remote_rm_url`
 
 This module is imported by path by OpenRLHF: it only needs reward-core installed. Set `REWARD_CORE_URL` (and
 `REWARD_CORE_SERVE_TOKEN`) to score through a reward server, or `REWARD_CORE_SPEC` to score in-process.
-`REWARD_CORE_LABEL_COLUMN` (default `answer`) names the column the labels fill.
+`REWARD_CORE_LABEL_COLUMN` (default `answer`) names the column the labels fill. `rewards` is the weighted
+total; `scores`, which OpenRLHF's dynamic filtering reads as an accuracy in [0, 1], is one reward's score:
+`REWARD_CORE_SCORES_FROM` names it (`total`: the weighted total), by default the first reward whose score
+range lies within [0, 1] (`accuracy.py`).
 
-What reaches the rewards: the response part of each `query` (decoded text), as one plain-string completion:
-reasoning is inline and, in OpenRLHF's multi-turn agent mode, tool responses are part of that text.
+What reaches the rewards: the response part of each `query` (decoded text; `split_query` says how a
+truncated prompt is cut off), as one plain-string completion: reasoning is inline and, in OpenRLHF's
+multi-turn agent mode, tool responses are part of that text.
 """
 
 from __future__ import annotations
@@ -27,11 +31,42 @@ __all__ = ["reward_func", "parse_request", "build_response", "split_query"]
 DEFAULT_FALLBACK = 0.0
 
 
+#: The shortest tail of a prompt taken as the head of a query whose prompt OpenRLHF truncated (characters).
+MIN_TAIL = 16
+_ANCHOR = 64
+
+
+def _tail_overlap(prompt: str, query: str) -> int:
+    """The length of the longest tail of `prompt` that `query` starts with (0 when none)."""
+    anchor = query[:_ANCHOR]
+    if len(anchor) == _ANCHOR:  # a tail at least as long as the anchor starts where the anchor occurs
+        start = prompt.find(anchor)
+        while start != -1:
+            if query.startswith(prompt[start:]):
+                return len(prompt) - start
+            start = prompt.find(anchor, start + 1)
+    for length in range(min(len(prompt), len(query), _ANCHOR), 0, -1):
+        if prompt.endswith(query[:length]):
+            return length
+    return 0
+
+
 def split_query(query: str, prompt: Any) -> str:
-    """The response part of an OpenRLHF query (prompt + response); the whole query when the prompt is not its head."""
-    if isinstance(prompt, str) and prompt and query.startswith(prompt):
+    """The response part of an OpenRLHF query: the query (prompt + response, decoded from the tokens the
+    model saw) less the prompt.
+
+    OpenRLHF keeps the last tokens of a prompt too long for `--max_len` (its `SingleTurnAgentExecutor`), so
+    the query then starts with the prompt's tail, while `prompts` carries the whole prompt: the longest
+    tail of the prompt that the query starts with (at least `MIN_TAIL` characters) is cut. When the query
+    starts with neither the prompt nor such a tail (a prompt that does not decode back to itself), the
+    whole query is scored.
+    """
+    if not isinstance(prompt, str) or not prompt:
+        return query
+    if query.startswith(prompt):
         return query[len(prompt):]
-    return query
+    overlap = _tail_overlap(prompt, query)
+    return query[overlap:] if overlap >= min(MIN_TAIL, len(prompt)) else query
 
 
 def parse_request(body: Any, label_column: str = "answer") -> tuple[list | None, list, dict[str, Any]]:
@@ -57,16 +92,17 @@ def parse_request(body: Any, label_column: str = "answer") -> tuple[list | None,
     return prompts, completions, columns
 
 
-def build_response(result: dict[str, Any], fallback: float = DEFAULT_FALLBACK) -> dict[str, Any]:
-    """OpenRLHF's answer from a scored batch: `rewards` and `scores` (the weighted total), `extra_logs` per reward."""
-    from reward_core.serving.service import finite_or
+def build_response(result: dict[str, Any], fallback: float = DEFAULT_FALLBACK,
+                   scores_from: str | None = None) -> dict[str, Any]:
+    """OpenRLHF's answer from a scored batch: `rewards` (the weighted total, what it trains on), `scores`
+    (reward `scores_from`'s scores, the weighted total when None: what its dynamic filtering reads) and
+    `extra_logs` per reward, plus `none_rows`. `scores_from` is picked by `accuracy.source`."""
+    from reward_core.serving.accuracy import values
 
-    total = [finite_or(v, fallback) for v in result["reward"]]
-    extra_logs: dict[str, Any] = {}
-    for name, scores in result["rewards"].items():
-        extra_logs[name] = [finite_or(v, fallback) for v in scores]
+    extra_logs: dict[str, Any] = {name: values(result, name, fallback) for name in result["rewards"]}
     extra_logs["none_rows"] = [float(v is None) for v in result["reward"]]
-    return {"rewards": total, "scores": total, "extra_logs": extra_logs}
+    return {"rewards": values(result, None, fallback), "scores": values(result, scores_from, fallback),
+            "extra_logs": extra_logs}
 
 
 def reward_func(queries: list, prompts: list, labels: list | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -75,6 +111,7 @@ def reward_func(queries: list, prompts: list, labels: list | None = None, **kwar
     Returns `{"rewards", "scores", "extra_logs"}`; tensors when torch is importable (OpenRLHF's trainer always
     has it), lists otherwise.
     """
+    from reward_core.serving import accuracy
     from reward_core.serving._backend import backend_from_env
 
     backend = backend_from_env()
@@ -82,9 +119,10 @@ def reward_func(queries: list, prompts: list, labels: list | None = None, **kwar
     body = {"query": list(queries), "prompts": list(prompts) if prompts is not None else None,
             "labels": list(labels) if labels is not None else None}
     prompt_list, completions, columns = parse_request(body, label_column)
+    scores_from = accuracy.source(backend)
     result = backend.score(prompt_list, completions, columns)
     fallback = float(os.environ.get("REWARD_CORE_FALLBACK", DEFAULT_FALLBACK))
-    answer = build_response(result, fallback)
+    answer = build_response(result, fallback, scores_from)
     try:
         import torch
     except ImportError:
