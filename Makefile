@@ -23,7 +23,8 @@ $(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) $(CONSTR
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c $(CONSTRAINTS) setuptools wheel torch==2.13.0
-	$(PIP) install -q -c $(CONSTRAINTS) --no-build-isolation -e '.[trl,yaml,test,serve,ray]' $(foreach p,$(PLUGINS),-e $(p))
+	$(PIP) install -q -c $(CONSTRAINTS) --no-build-isolation -e '.[trl,yaml,test,serve,ray,trainers]' $(foreach p,$(PLUGINS),-e $(p))
+	$(PIP) install -q -c $(CONSTRAINTS) --no-deps verl==0.9.1 openrlhf==0.11.2
 	touch $@
 
 # The main job: GRPOTrainer teaches a small local model until its rewards rise (about two minutes on a CPU); rewards
