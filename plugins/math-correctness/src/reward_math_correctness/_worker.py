@@ -256,6 +256,13 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
     """
     from math_verify import verify
 
+    word = word_of(gold)
+    if word is not None:
+        # a word gold compares as a word: "no" is not the product n·o, so `on` is not "no"
+        if answer is None:
+            return Verdict.GOLD_OK, None, None
+        said = word_of(answer.split()[-1] if mode == "sentence" and answer.split() else answer)
+        return (Verdict.CORRECT if said == word else Verdict.WRONG), None, answer
     gold_parsed = parse_gold(gold)
     if not gold_parsed:
         return Verdict.GOLD_UNPARSABLE, None, None
@@ -297,6 +304,10 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
     rel = _relative_error(g, p) if g is not None and p is not None else None
     if not equal:
         return Verdict.WRONG, rel, read
+    kinds = {_kind(gold_parsed, gold), _kind(pred_parsed, stated)}
+    if kinds in ({"set", "point"}, {"interval", "point"}, {"set", "interval"}):
+        # a set or an interval never equals a point or a number; {2, 3} is two numbers, (2, 3) all between them
+        return Verdict.WRONG, rel, read
     if false_relation(stated):
         return Verdict.WRONG, None, read
     if rel is not None and rel > 1e-12 and not _DECIMAL_NUMBER.search(gold):
@@ -306,6 +317,39 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
         if not (approximate and options.get("accept_decimal_approximations", False)):
             return Verdict.WRONG, rel, read
     return Verdict.CORRECT, rel, read
+
+
+_WORD_TEXT = re.compile(r"\\(?:text(?:bf|it|rm|normal)?|mbox|mathrm|textsf|emph)\s*\{([^{}]*)\}")
+_MATH_NAMES = frozenset("pi e i inf infty infinity oo undefined none".split())
+
+
+def word_of(text: str) -> str | None:
+    """The word a gold or an answer is (`No`, `\\text{Monday}`, `$\\text{odd}$.`), casefolded; None when it is
+    not one word of two letters or more (`x`, `2x`, `\\pi` and "see the figure" are not words)."""
+    plain = _WORD_TEXT.sub(lambda m: m.group(1), text)
+    plain = re.sub(r"[$*_{}.,;:!\s]|\\[()\[\]]", "", plain.replace("\\boxed", "")).casefold()
+    if len(plain) < 2 or not plain.isalpha() or not plain.isascii() or plain in _MATH_NAMES:
+        return None
+    if "\\" not in text and "text" not in text and re.search(r"\s\S", text.strip()):
+        return None  # several words are a phrase, not a word answer
+    return plain
+
+
+def _kind(parsed: list, text: str) -> str:
+    """What a parsed answer is: a "set" (written with braces), an "interval" (or an inequality), a "point" (a
+    number or a tuple), or "other" (an expression, an equation, a matrix, boxes side by side)."""
+    import sympy
+
+    value = parsed[0] if parsed else None
+    if isinstance(value, sympy.FiniteSet):
+        return "set" if "\\{" in text or "\\lbrace" in text else "other"
+    if isinstance(value, (sympy.Interval, sympy.Union)) or isinstance(value, (sympy.core.relational.Relational,
+                                                                               sympy.And, sympy.Or)):
+        relations = value.atoms(sympy.core.relational.Relational) if not isinstance(value, sympy.Eq) else {value}
+        return "other" if any(isinstance(r, (sympy.Eq, sympy.Ne)) for r in relations) else "interval"
+    if isinstance(value, sympy.Tuple) or (isinstance(value, sympy.Expr) and value.is_number):
+        return "point"
+    return "other"
 
 
 def _set_memory_cap(megabytes: int) -> None:

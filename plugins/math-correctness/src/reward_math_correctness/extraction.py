@@ -17,6 +17,7 @@ import dataclasses
 import re
 from typing import Literal
 
+from .commitment import NUMBER, answer_refusal, context_refusal, render, strip_code
 from .text import LATEX_WORD, is_prose, ungroup_number
 
 __all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_reason", "POLICIES"]
@@ -24,6 +25,9 @@ __all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_r
 POLICIES = ("lenient", "anchored")
 MAX_BOXES = 16  # more boxes than this in a final answer is a degenerate completion, not an answer
 TAIL_CHARS = 4000  # the lenient rules read only this much of the end of the completion
+MAX_ANSWER_TAGS = 16
+#: Reasoning blocks a model may open besides the configured ones, read in any case (`<Thinking>`).
+EXTRA_REASONING_TAGS = ("thinking", "thought", "thoughts", "scratchpad", "reflection", "inner_monologue")
 
 Mode = Literal["answer", "sentence"]
 
@@ -51,7 +55,7 @@ _SPECIAL_TOKEN = re.compile(r"<[|｜][A-Za-z_▁][\w▁]*[|｜]>")
 
 _LAST_ANSWER_CLOSE = re.compile(r"(?s:.*)</answer\s*>", re.IGNORECASE)
 _LAST_ANSWER_OPEN = re.compile(r"(?s:.*)<answer\s*>", re.IGNORECASE)
-_BOX_OPENER = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_BOX_OPENER = re.compile(r"\\(?:boxed|fbox|framebox|Boxed)\s*(?:\[[^\]\n]{0,40}\]\s*){0,2}\{")
 _BRACE = re.compile(r"[{}]")
 # Literal first: `(?s:.*)` backs up through the whole text, and a literal is the cheapest test to fail at each
 # position (a leading `\b` or alternation costs several times more).
@@ -88,6 +92,15 @@ _CLOSING_REMARK = re.compile(
 _WORDLIKE = re.compile(r"\w")
 _FINISHED = frozenset(".!?)]}>\"'”’:;…。！？")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])(?!\d)\s+|\n\s*")
+_TABLE_ROW = re.compile(r"\|.*\|")
+# A sentence that stops on a word that cannot end one, or on an operator: the completion was cut off.
+_CUT_OFF = re.compile(
+    r"(?:\b(?:the|a|an|of|to|in|on|at|by|for|with|from|into|and|or|but|if|that|which|whether|than|then|so|as|is|are|"
+    r"was|were|be|we|he|she|it|they|i|you|this|these|those|its|his|her|their|our|my|your|can|will|would|should|"
+    r"must|need|needs|let|us|because|since|when|where|while|not|no|each|every|all|both|get|gives?|equals?)"
+    r"|[-+*/=^_(\[{,]|\\(?:frac|cdot|times|sqrt)\s*\{?)\s*$",
+    re.IGNORECASE,
+)
 _DISPLAY_DELIMITER = re.compile(r"\\\[|\\\]|\$\$")
 
 # Words that make a sentence two answers or none: "3 or 4", "maybe 4".
@@ -118,11 +131,15 @@ def _group_end(text: str, start: int, limit: int) -> int | None:
 
 
 def boxed_contents(text: str, max_chars: int = 1000) -> list[str] | None:
-    """The contents of the `\\boxed{...}` / `\\fbox{...}` in `text`, in order; unclosed ones are skipped.
-
-    None when there are more than `MAX_BOXES` boxes: a flood of boxes is no final answer.
+    """The contents of the `\\boxed{...}` / `\\fbox{...}` / `\\framebox{...}` in `text`, in order; unclosed
+    ones are skipped. None when there are more than `MAX_BOXES` boxes: a flood of boxes is no final answer.
     """
-    found: list[str] = []
+    spans = _box_spans(text, max_chars)
+    return None if spans is None else [content for content, _, _ in spans]
+
+
+def _box_spans(text: str, max_chars: int) -> list[tuple[str, int, int]] | None:
+    found: list[tuple[str, int, int]] = []
     seen = 0
     resume = 0
     for opener in _BOX_OPENER.finditer(text):
@@ -136,7 +153,7 @@ def boxed_contents(text: str, max_chars: int = 1000) -> list[str] | None:
         if end is None:
             continue
         # a `$` inside a box is a stray delimiter (`\\boxed{12 $ and $13}`); an escaped `\\$` is a dollar sign
-        found.append(_DOLLAR.sub(" ", text[brace + 1 : end - 1]).strip())
+        found.append((_DOLLAR.sub(" ", text[brace + 1 : end - 1]).strip(), opener.start(), end))
         resume = end
     return found
 
@@ -150,14 +167,30 @@ def _join_distinct(answers: list[str]) -> str:
     return ", ".join(f"\\boxed{{{a}}}" for a in distinct)
 
 
+_TAG_PATTERNS: dict[tuple[str, ...], tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _reasoning_patterns(reasoning_tags: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    patterns = _TAG_PATTERNS.get(reasoning_tags)
+    if patterns is None:
+        names = "|".join(re.escape(tag) for tag in dict.fromkeys((*reasoning_tags, *EXTRA_REASONING_TAGS)))
+        patterns = (
+            re.compile(rf"(?s:.*)</\s{{0,4}}(?:{names})\s{{0,4}}>", re.IGNORECASE),
+            re.compile(rf"<\s{{0,4}}(?:{names})(?:\s[^<>]{{0,200}})?>", re.IGNORECASE),
+        )
+        _TAG_PATTERNS[reasoning_tags] = patterns
+    return patterns
+
+
 def _final_section(text: str, reasoning_tags: tuple[str, ...]) -> str | None:
-    """The text after the reasoning block; None when a reasoning block is opened but never closed."""
-    for tag in reasoning_tags:
-        close = text.rfind(f"</{tag}>")
-        if close >= 0:
-            return text[close + len(tag) + 3 :]
-        if f"<{tag}>" in text:
-            return None  # still reasoning: an answer in there is not a final answer
+    """The text after the last closed reasoning block (the configured tags and `EXTRA_REASONING_TAGS`, in any
+    case); None when a reasoning block is opened but never closed."""
+    close, opener = _reasoning_patterns(reasoning_tags)
+    closed = close.match(text)
+    if closed is not None:
+        return text[closed.end() :]
+    if opener.search(text):
+        return None  # still reasoning: an answer in there is not a final answer
     return text
 
 
@@ -237,7 +270,9 @@ def _whole(final: str, max_chars: int) -> Extraction | None:
                     inner = text[len(opener) : close].strip()
                     percent = unit.replace(" ", "").lower() in ("%", "\\%", "percent", "pct")
                     if inner and not _DOLLAR.search(inner):
-                        return _checked(inner + ("\\%" if percent else ""), "whole", "answer")
+                        found = _checked(inner + ("\\%" if percent else ""), "whole", "answer")
+                        refusal = None if percent or not unit else answer_refusal(f"{inner} \\text{{ {unit}}}")
+                        return dataclasses.replace(found, refusal=found.refusal or refusal)
                 break
         if "\n" in text or _DOLLAR.search(text) or not is_bare_answer(text):
             return None
@@ -304,11 +339,19 @@ def _last_sentence(final: str, max_chars: int) -> Extraction | None:
     completion cut at its length limit), means no answer: what came before it is reasoning, not an answer."""
     tail = _join_display_math(final[-TAIL_CHARS:])
     sentences = [s.strip() for s in _SENTENCE_END.split(tail) if s.strip()]
-    for sentence in reversed(sentences):
+    for index in range(len(sentences) - 1, -1, -1):
+        sentence = sentences[index]
         finished = sentence.rstrip("*_ ")[-1:] in _FINISHED
         sentence = _strip_markdown(sentence).rstrip(".").strip()
         if _HAS_MATH.search(sentence):
+            if _TABLE_ROW.match(sentence):
+                return Extraction(sentence, "last_sentence", refusal="a table, not an answer")
+            if not finished and _CUT_OFF.search(sentence):
+                return None  # cut off mid-sentence ("5 + 7 = 12, then we need to check whether he")
             if is_bare_answer(sentence) and "$" not in sentence:
+                before = _strip_markdown(sentences[index - 1]) if index else ""
+                if before.endswith(":") or (before and is_bare_answer(before) and _HAS_MATH.search(before)):
+                    return Extraction(sentence, "last_sentence", refusal="a list of candidates")
                 return _checked(sentence[-max_chars:], "last_sentence", "answer")
             return _checked(sentence[-max_chars:], "last_sentence", "sentence")
         if not (_CLOSING_REMARK.fullmatch(sentence.rstrip(".!?… ")) or not _WORDLIKE.search(sentence)) or not finished:
@@ -337,48 +380,113 @@ def extract(
     final = _final_section(text, reasoning_tags)
     if final is None:
         return _NONE
+    final = strip_code(render(final))  # LaTeX as it renders; code is not an answer
+    reading, start, end = _read(final, policy, max_answer_chars)
+    if reading.answer is None or reading.refusal is not None:
+        return reading
+    return dataclasses.replace(reading, refusal=_commitment(final, reading, start, end))
 
-    close = _LAST_ANSWER_CLOSE.match(final)
-    if close is not None:
-        close_start = final.rfind("<", 0, close.end())
-        opener = _LAST_ANSWER_OPEN.match(final, 0, close_start)
-        if opener is not None:
-            content = final[opener.end() : close_start]
+
+def _commitment(final: str, reading: Extraction, start: int, end: int) -> str | None:
+    """Why the answer read at `final[start:end]` is not committed to (see `commitment`), or None."""
+    answer = reading.answer or ""
+    if "\\boxed{" in answer:
+        return None  # several different boxes: compared as a set, which is never one value
+    if reading.mode == "answer":
+        refusal = answer_refusal(answer)
+        if refusal is not None:
+            return refusal
+    if reading.rule in ("boxed", "answer_tag", "gsm8k"):
+        return context_refusal(final, start, end, answer if reading.mode == "answer" else None)
+    if reading.rule == "whole":
+        return None
+    # an answer read in prose: the sentence around it (in a sentence, around its last number)
+    numbers = NUMBER.findall(answer)
+    last = numbers[-1] if numbers else answer.strip()[-12:]
+    first = last if reading.mode == "sentence" or not answer.split() else answer.split()[0]
+    position = final.rfind(last, start) if last else -1
+    if position < 0:
+        return None
+    opening = final.rfind(first, start, position + len(last))
+    value = (numbers[-1] if numbers else None) if reading.mode == "sentence" else answer
+    return context_refusal(final, opening if opening >= 0 else position, position + len(last), value)
+
+
+_TAG = re.compile(r"<(/?)answer\s{0,8}>", re.IGNORECASE)
+
+
+def _answer_tags(final: str) -> list[tuple[int, int, int, int]] | None:
+    """`(open start, content start, content end, close end)` of each closed `<answer>...</answer>`, in order;
+    None when there are more than `MAX_ANSWER_TAGS`."""
+    tags: list[tuple[int, int, int, int]] = []
+    opened: re.Match[str] | None = None
+    for tag in _TAG.finditer(final):
+        if not tag.group(1):
+            opened = tag  # the innermost opener before a closer is the one it closes
+        elif opened is not None:
+            tags.append((opened.start(), opened.end(), tag.start(), tag.end()))
+            opened = None
+            if len(tags) > MAX_ANSWER_TAGS:
+                return None
+    return tags
+
+
+def _read(final: str, policy: str, max_answer_chars: int) -> tuple[Extraction, int, int]:
+    """The first rule that finds an answer, and where it is in `final`."""
+    if _LAST_ANSWER_CLOSE.match(final) is not None:
+        tags = _answer_tags(final)
+        if tags is None:
+            return Extraction(None, "answer_tag", refusal="too many answer tags"), 0, 0
+        if tags:
+            contents = [final[a:b].strip() for _, a, b, _ in tags]
+            if len({ungroup_number(" ".join(c.split())) for c in contents if c}) > 1:
+                return Extraction(contents[-1], "answer_tag", refusal="several answer tags"), 0, 0
+            tag_start, content_start, content_end, tag_end = tags[-1]
+            content = final[content_start:content_end]
             boxes = boxed_contents(content, max_answer_chars)
             if boxes is None:
-                return Extraction(None, "answer_tag", refusal="too many boxes")
+                return Extraction(None, "answer_tag", refusal="too many boxes"), 0, 0
             if boxes:
-                return Extraction(_join_distinct(boxes), "answer_tag")
+                return Extraction(_join_distinct(boxes), "answer_tag"), tag_start, tag_end
             content = content.strip()
             if not content:
-                return _NONE
+                return _NONE, 0, 0
             if policy == "anchored" or is_bare_answer(content):
-                return Extraction(content, "answer_tag")
-            return _read_span(content, "answer_tag", max_answer_chars) or Extraction(content, "answer_tag")
+                return Extraction(content, "answer_tag"), tag_start, tag_end
+            found = _read_span(content, "answer_tag", max_answer_chars) or Extraction(content, "answer_tag")
+            if found.mode == "sentence":
+                return found, content_start, content_end
+            return found, tag_start, tag_end
 
-    boxes = boxed_contents(final, max_answer_chars)
-    if boxes is None:
-        return Extraction(None, "boxed", refusal="too many boxes")
-    if boxes:
-        joined = _join_distinct(boxes)
-        return Extraction(joined, "boxed") if joined else _NONE
+    spans = _box_spans(final, max_answer_chars)
+    if spans is None:
+        return Extraction(None, "boxed", refusal="too many boxes"), 0, 0
+    if spans:
+        joined = _join_distinct([content for content, _, _ in spans])
+        _, start, end = spans[-1]
+        return (Extraction(joined, "boxed") if joined else _NONE), start, end
 
     hashes = final.rfind("####")
     if hashes >= 0:
         line = final[hashes + 4 :].strip().split("\n", 1)[0].strip()
-        return Extraction(line, "gsm8k") if line else _NONE
+        end = final.find(line, hashes) + len(line) if line else hashes + 4
+        return (Extraction(line, "gsm8k") if line else _NONE), hashes, end
 
     answer_is = _LAST_ANSWER_IS.match(final)
     if answer_is is not None:
         found = _read_span(final[answer_is.end() :], "answer_is", max_answer_chars)
         if found is not None:
-            return found
+            return found, answer_is.end(), len(final)
 
     if policy == "anchored":
-        return _NONE
-    return (
-        _whole(final, max_answer_chars)
-        or _answer_line(final, max_answer_chars)
-        or _last_sentence(final, max_answer_chars)
-        or _NONE
-    )
+        return _NONE, 0, 0
+    whole = _whole(final, max_answer_chars)
+    if whole is not None:
+        return whole, 0, len(final)
+    line = _answer_line(final, max_answer_chars)
+    if line is not None:
+        return line, max(0, len(final) - TAIL_CHARS), len(final)
+    sentence = _last_sentence(final, max_answer_chars)
+    if sentence is not None:
+        return sentence, max(0, len(final) - TAIL_CHARS), len(final)
+    return _NONE, 0, 0

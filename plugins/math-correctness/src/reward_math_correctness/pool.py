@@ -20,6 +20,7 @@ from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from .text import cost_hint
 from .verdict import Verdict
 
 __all__ = ["VerifierPool", "TIMEOUT", "CRASHED"]
@@ -27,6 +28,12 @@ __all__ = ["VerifierPool", "TIMEOUT", "CRASHED"]
 TIMEOUT = (Verdict.TIMEOUT, None, None)
 CRASHED = (Verdict.CRASHED, None, None)
 _STARTUP_SECONDS = 120.0  # importing sympy on a loaded machine; only a broken install takes this long
+#: First pass: every task gets this long (or its deadline, if shorter) before any task gets more, so a few slow
+#: answers cannot hold up the rest of a batch. A task cut here is retried after the first pass.
+SLICE_SECONDS = 0.5
+#: The first pass's share per task: it ends `deadline + PER_TASK_SECONDS * tasks / workers` after it starts (an
+#: honest verification takes 1 to 50 ms), so however many slow answers a batch holds, it is bounded.
+PER_TASK_SECONDS = 0.1
 
 
 class _Worker:
@@ -101,8 +108,9 @@ def _shutdown(workers: list[_Worker]) -> None:
 class VerifierPool:
     """`size` worker processes, started on first use, each capped at `memory_mb` of address space.
 
-    `run(tasks, deadline)` returns one result per task, in order: the worker's answer, `TIMEOUT` when it missed
-    `deadline` seconds (the worker is killed and replaced), or `CRASHED` when the worker died.
+    `run(tasks, deadline, batch_seconds)` returns one result per task, in order: the worker's answer, `TIMEOUT`
+    when it missed `deadline` seconds or the batch's budget (the worker is killed and replaced), or `CRASHED`
+    when the worker died.
     """
 
     def __init__(self, size: int, memory_mb: int) -> None:
@@ -133,42 +141,82 @@ class VerifierPool:
             _shutdown(self._workers)
 
     # -- work ------------------------------------------------------------------------------------------------
-    def run(self, tasks: list[tuple[str, str | None, str, dict]], deadline: float) -> list[Any]:
-        """Run `(gold, answer, mode, options)` tasks; each may take at most `deadline` seconds once sent."""
+    def run(
+        self, tasks: list[tuple[str, str | None, str, dict]], deadline: float, batch_seconds: float | None = None
+    ) -> list[Any]:
+        """Run `(gold, answer, mode, options)` tasks; each may take at most `deadline` seconds once sent.
+
+        With `batch_seconds`, the batch's slow tasks share that budget instead of taking a deadline each:
+        - tasks that look expensive (`cost_hint`) are sent last, the rest grouped by gold;
+        - while cheap-looking tasks are waiting, a task gets at most `SLICE_SECONDS`; one cut there is retried
+          at the end;
+        - once none is waiting, the tasks left (running, expensive-looking, retried) share `batch_seconds`, each
+          still within `deadline`; and the whole batch ends by `deadline + PER_TASK_SECONDS * len(tasks) /
+          workers`, whatever it holds.
+        Tasks unverified when the budget ends are `TIMEOUT`. Budgets start once a worker is ready (starting the
+        pool is not the batch's slowness). `batch_seconds=None`: every task gets its full deadline.
+        """
         if not tasks:
             return []
         with self._lock:
             self._ensure_workers()
-            return self._run(tasks, deadline)
+            return self._run(tasks, deadline, batch_seconds)
 
-    def _run(self, tasks: list[tuple[str, str | None, str, dict]], deadline: float) -> list[Any]:
+    def _run(
+        self, tasks: list[tuple[str, str | None, str, dict]], deadline: float, batch_seconds: float | None
+    ) -> list[Any]:
         results: list[Any] = [None] * len(tasks)
-        # Tasks grouped by gold, so a worker keeps getting the gold it has already parsed.
+        limited = batch_seconds is not None
+        order = sorted(range(len(tasks)), key=lambda i: cost_hint(tasks[i][1])) if limited else range(len(tasks))
+        # Waiting tasks grouped by gold, so a worker keeps getting the gold it has already parsed.
         by_gold: dict[str, deque[int]] = {}
-        for index, (gold, *_) in enumerate(tasks):
-            by_gold.setdefault(gold, deque()).append(index)
+        expensive: deque[int] = deque()  # sent only when nothing cheaper is waiting
+        for index in order:
+            if limited and cost_hint(tasks[index][1]) > 0:
+                expensive.append(index)
+            else:
+                by_gold.setdefault(tasks[index][0], deque()).append(index)
+        retry: deque[int] = deque()  # cut at the slice while others waited
         remaining = len(tasks)
+        slice_seconds = min(deadline, SLICE_SECONDS) if limited else deadline
+        first_end = slow_end = float("inf")
+        started = False
 
         def next_task(worker: _Worker) -> int | None:
-            queue = by_gold.get(worker.last_gold) if worker.last_gold is not None else None
-            if not queue:
-                # the gold with the most work left, so the tail of the batch is spread across workers
-                gold = max(by_gold, key=lambda g: len(by_gold[g]), default=None)
-                if gold is None:
-                    return None
-                queue = by_gold[gold]
-            index = queue.popleft()
-            if not queue:
-                del by_gold[tasks[index][0]]
-            return index
+            if by_gold:
+                queue = by_gold.get(worker.last_gold) if worker.last_gold is not None else None
+                if not queue:
+                    # the gold with the most work left, so the tail of the batch is spread across workers
+                    queue = by_gold[max(by_gold, key=lambda g: len(by_gold[g]))]
+                index = queue.popleft()
+                if not queue:
+                    del by_gold[tasks[index][0]]
+                return index
+            if expensive:
+                return expensive.popleft()
+            return retry.popleft() if retry else None
 
         while remaining:
             now = time.monotonic()
+            if not started and any(w.ready for w in self._workers):
+                started = True
+                if limited:
+                    first_end = now + deadline + PER_TASK_SECONDS * len(tasks) / self.size
+            if limited and not by_gold and slow_end == float("inf") and started:
+                slow_end = now + batch_seconds  # only slow tasks are left: they share the batch budget
+            if now >= min(first_end, slow_end):  # the budget is spent: what is running or waiting is a timeout
+                for worker in list(self._workers):
+                    if worker.task is not None:
+                        results[worker.task] = TIMEOUT
+                        self._replace(worker)
+                for index in [*(i for q in by_gold.values() for i in q), *expensive, *retry]:
+                    results[index] = TIMEOUT
+                break
             for worker in self._workers:
-                if worker.ready and worker.task is None and by_gold:
+                if worker.ready and worker.task is None:
                     index = next_task(worker)
                     if index is None:
-                        break
+                        continue
                     try:
                         worker.inbox.send((index, *tasks[index]))
                     except (BrokenPipeError, OSError):
@@ -179,8 +227,10 @@ class VerifierPool:
                     worker.task, worker.sent_at, worker.last_gold = index, now, tasks[index][0]
             if not remaining:
                 break
-            waits = [w.sent_at + deadline - now for w in self._workers if w.task is not None]
-            timeout = max(0.0, min(waits)) if waits else 1.0
+            # while tasks wait, a running task may use its slice; after that, its deadline within the budget
+            allowed = slice_seconds if by_gold else deadline
+            waits = [w.sent_at + allowed - now for w in self._workers if w.task is not None]
+            timeout = max(0.0, min(min(waits) if waits else 1.0, min(first_end, slow_end) - now))
             readable = wait([w.outbox for w in self._workers], timeout)
             now = time.monotonic()
             for worker in list(self._workers):
@@ -208,6 +258,10 @@ class VerifierPool:
                 elif worker.task is not None and now - worker.sent_at >= deadline:
                     results[worker.task] = TIMEOUT
                     remaining -= 1
+                    self._replace(worker)
+                elif worker.task is not None and by_gold and now - worker.sent_at >= slice_seconds:
+                    retry.append(worker.task)  # slow while others wait: retried once nothing else is waiting
+                    worker.task = None
                     self._replace(worker)
                 elif not worker.ready and now - worker.started_at > _STARTUP_SECONDS:
                     self._startup_failed(worker)

@@ -33,6 +33,12 @@ class AnswerCorrectnessConfig(RewardConfig):
         choices=("wrong", "none"),
     )
     deadline_seconds: float = param(2.0, doc="Hard limit per verification; the worker is killed past it.", ge=0.05)
+    batch_deadline_seconds: float = param(
+        1.5,
+        doc="Batch budget: the batch's slow verifications (expensive-looking, or past 0.5 s while others wait) share "
+        "this many seconds, each within deadline_seconds, after the rest; rows unverified then score as timeout_score.",
+        ge=0.05,
+    )
     memory_mb: int = param(2048, doc="Address-space cap per worker process (RLIMIT_AS), in MiB; 0 = none.", ge=0)
     workers: int = param(0, doc="Verifier processes; 0 = reward_core.cpus_per_rank().", ge=0)
     extraction: Literal["lenient", "anchored"] = param(
@@ -256,7 +262,9 @@ class AnswerCorrectnessReward(BaseReward):
         if todo:
             keys = list(todo)
             results = self.pool.run(
-                [(gold, answer, mode, self._options) for gold, answer, mode in keys], cfg.deadline_seconds
+                [(gold, answer, mode, self._options) for gold, answer, mode in keys],
+                cfg.deadline_seconds,
+                cfg.batch_deadline_seconds,
             )
             for key, result in zip(keys, results):
                 verdict = tuple(result)

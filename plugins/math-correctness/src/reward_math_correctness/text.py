@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-__all__ = ["gold_text", "fast_number", "numbers_equal", "ungroup_number", "absurd_reason", "LATEX_WORD", "is_prose"]
+__all__ = [
+    "gold_text", "fast_number", "numbers_equal", "ungroup_number", "absurd_reason", "cost_hint", "LATEX_WORD", "is_prose"
+]
 
 #: A LaTeX command that wraps words rather than mathematics, with its argument (no nested braces): the prose
 #: commands `\text{...}`, `\textbf`, `\textit`, `\textrm`, `\mbox`, and the name commands `\mathrm{...}`,
@@ -67,6 +69,7 @@ _FRAC = re.compile(r"([-+]?)\\[dt]?frac\s*\{\s*([-+]?\d+)\s*\}\s*\{\s*([-+]?\d+)
 _SLASH = re.compile(r"([-+]?\d+)\s*/\s*([-+]?\d+)")
 _UNIT_WORDS = re.compile(r"\s+[a-zA-Z][a-zA-Z .]*$")
 _PERCENT_WORD = re.compile(r"\s*(?:\\%|%|percent|per\s*cent|pct)$", re.IGNORECASE)
+_BASED = re.compile(r"(?:\(([0-9A-Za-z]+)\)|([0-9][0-9A-Za-z]*))_\{?\s*([2-9]|[12]\d|3[0-6])\s*\}?")  # `1011_2`, `(1011)_{2}`
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")  # `2,74`: one comma that is not a thousands separator
 
 
@@ -97,6 +100,13 @@ def fast_number(text: str) -> tuple[Fraction, bool] | None:
         s = s[: unit.start()].strip()
     if s.startswith("\\$"):
         s = s[2:]
+    based = _BASED.fullmatch(s.strip())
+    if based:
+        digits, base = based.group(1) or based.group(2), int(based.group(3))
+        try:
+            return Fraction(int(digits, base)), percent
+        except ValueError:
+            return None  # digits the base does not have
     s = _UNIT_WORDS.sub("", s) if s[:1].isdigit() or s[:1] in "-+." else s
     s = s.strip()
     if not s or len(s) > 40:
@@ -141,13 +151,16 @@ def ungroup_number(text: str) -> str:
 
 def numbers_equal(gold: tuple[Fraction, bool], pred: tuple[Fraction, bool]) -> bool:
     """Equal to 1e-12 relative (the verifier's rule: a float written to 16 digits is the number, a 6-digit
-    rounding is not), reading a percent on either side as the number or the number / 100."""
+    rounding is not). A percent answer has one reading, which the gold decides: against a gold written with
+    `%`, the percent; against a proportion (0 < |gold| <= 1), its value p / 100 (28% is 0.28); against any
+    other gold, the number before the sign (25% for 25). So 2500% is not 25 and (1/3)% is not 1/3. A bare
+    answer against a `%` gold may be the percent or its value (28 or 0.28 for 28%)."""
     g, g_pct = gold
     p, p_pct = pred
+    if p_pct and not g_pct:
+        return _close(g, p / 100) if 0 < abs(g) <= 1 else _close(g, p)
     if _close(g, p):
         return True
-    if p_pct and not g_pct:
-        return _close(g, p / 100)
     if g_pct and not p_pct:
         return _close(g / 100, p)
     return False
@@ -245,3 +258,20 @@ def _opening(s: str, close: int) -> int:
             if depth == 0:
                 return i
     return 0
+
+
+_BIG_POWER = re.compile(r"(?:\^|\*\*)\s*\{?\s*\(?\s*(\d{3,})")
+_BIG_NUMBER = re.compile(r"\d{7,}")
+
+
+def cost_hint(answer: str | None) -> int:
+    """0 for an answer that looks cheap to verify, more for one that may be slow (a power with an exponent of
+    100 or more, a long number): the pool sends these last, so they cannot hold up a batch's other rows.
+
+    >>> cost_hint("\\frac{1}{2}"), cost_hint("(x+i)^{3000}") > 0
+    (0, True)
+    """
+    if not answer:
+        return 0
+    hint = sum(len(m.group(1)) for m in _BIG_POWER.finditer(answer)) + len(_BIG_NUMBER.findall(answer))
+    return hint + (len(answer) > 300)
