@@ -241,3 +241,18 @@ def test_readme_main_eval_overrides_score_with_main_evals_own_code(server):
     source, mean = main_eval.process_item._function(config, "openai/gsm8k", np.array(RESPONSES, dtype=object),
                                                      {"ground_truth": np.str_("4")})
     assert source == "openai/gsm8k" and mean == pytest.approx(sum(TOTALS) / len(TOTALS))
+
+
+def test_clients_send_numpy_tensors_and_configs_as_their_python_values():
+    from omegaconf import OmegaConf
+
+    from reward_core.serving.client import jsonable
+
+    value = {"int": np.int64(4), "float": np.float32(0.5), "array": np.array([[1, 2], [3, 4]]),
+             "strings": np.array(["4", "four"], dtype=object), "tensor": torch.tensor([1.5]), "set": {7},
+             "config": OmegaConf.create({"answer": [1, 2]}), "tuple": (1, np.bool_(True))}
+    assert json.loads(json.dumps(value, default=jsonable)) == {
+        "int": 4, "float": 0.5, "array": [[1, 2], [3, 4]], "strings": ["4", "four"], "tensor": [1.5], "set": [7],
+        "config": {"answer": [1, 2]}, "tuple": [1, True]}
+    with pytest.raises(TypeError):
+        json.dumps({"x": object()}, default=jsonable)
