@@ -12,10 +12,11 @@ import re
 import sys
 from typing import Any
 
-from .text import LATEX_WORD, is_prose, ungroup_number
+from .text import LATEX_WORD, fast_number, is_prose, numbers_equal, ungroup_number
 from .verdict import Verdict
 
 _CACHE_LIMIT = 4096
+_PERCENT_END = re.compile(r"([-+]?\d[\d,]*(?:\.\d+)?)\s*\$?\s*(?:\\%|%|percent|per\s*cent)\W*$", re.IGNORECASE)
 _gold_cache: dict[str, Any] = {}
 _config: list | None = None
 
@@ -268,6 +269,14 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
         return Verdict.GOLD_UNPARSABLE, None, None
     if answer is None:
         return Verdict.GOLD_OK, None, None
+    if mode == "sentence":
+        # a sentence ending in a percent ("... is 4000 percent."): one reading of the percent, as in-process
+        percent = _PERCENT_END.search(answer)
+        gold_number = fast_number(gold)
+        if percent and gold_number is not None:
+            said = fast_number(percent.group(1) + "%")
+            if said is not None:
+                return (Verdict.CORRECT if numbers_equal(gold_number, said) else Verdict.WRONG), None, answer
     pred_parsed = _parse(answer, mode=mode)
     if not pred_parsed:
         return Verdict.WRONG, None, None

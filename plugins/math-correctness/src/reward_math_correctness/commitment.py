@@ -189,6 +189,7 @@ def answer_refusal(answer: str) -> str | None:
     if found:
         return {"negation": "negated answer", "hedge": "hedge", "condition": "several values",
                 "question": "question"}[found.lastgroup] + f" ({found.group().lower()!r})"
+    plain = re.sub(r"[{}]", " ", plain)
     for number in NUMBER.finditer(plain):
         after = _AFTER_WORDS.match(plain, number.end())
         if after and after.group().strip() and not (after.lastgroup == "bound" and _relation_list(plain)):
@@ -224,7 +225,7 @@ def _relation_list(text: str) -> bool:
 
 # -- the sentence around an answer -----------------------------------------------------------------------------
 _SENTENCE_START = re.compile(r"(?s:.*)(?:[.!?;](?=\s)|\n\s*\n|\n(?=\s*(?:[-*#>]|\d+[.)])\s))")
-_SENTENCE_STOP = re.compile(r"[.!?;](?=\s|$)|\n\s*\n")
+_SENTENCE_STOP = re.compile(r"[.!?;](?=\s|$)|\n")
 _CLAUSE_START = re.compile(
     r"(?s:.*)(?:,|:|\n|\b(?:so|thus|hence|therefore|then|which\s+gives|giving|and\s+so|we\s+get|gives)\b)",
     re.IGNORECASE,
@@ -271,6 +272,7 @@ _CLOSING = re.compile(
 )
 _COUNTERFACTUAL = re.compile(r"\b(?:if|had)\b.*\b(?:would|were|could|might|should)\b", re.IGNORECASE)
 _SENTENCE_WINDOW = 600
+_NUMBER_NEXT = re.compile(r"\s*[-+]?\$?\d")
 _RANGE = re.compile(r"\d\$?\s*(?:to|through|–|and)\s*[$\\({]*\s*$", re.IGNORECASE)  # "70 to 72", "between 70 and 72"
 _FROM_TO = re.compile(r"\bfrom\s+\S+\s*(?:to|through|–)\s*[$\\({]*\s*$", re.IGNORECASE)  # "rose from 48 to 72"
 _LATER_SENTENCES = 2  # sentences after the answer's that can retract it  # characters of a sentence read on each side of an answer
@@ -296,7 +298,7 @@ def context_refusal(text: str, start: int, end: int, value: str | None) -> str |
 
     before = _words(sentence_before)
     near = _BEFORE_NEAR.search(_words(clause_before))
-    if near and not (value and re.search(r",|\band\b", value)):  # a list is compared whole, not bounded
+    if near and not (value and re.search(r",(?!\d{3}(?!\d))|\band\b", value)):  # a list is compared whole, not bounded
         return f"not the value ({' '.join(near.group().split()).lower()!r})"
     if _RANGE.search(clause_before) and not _FROM_TO.search(clause_before):
         return "range"
@@ -315,6 +317,8 @@ def context_refusal(text: str, start: int, end: int, value: str | None) -> str |
     if magnitude and magnitude.group().strip():
         return f"words change the number ({' '.join(magnitude.group().split()).lower()!r})"
     found = _AFTER_ANYWHERE.search(after)
+    while found and found.lastgroup == "negation" and _NUMBER_NEXT.match(after, found.end()):
+        found = _AFTER_ANYWHERE.search(after, found.end())  # "72, not 70": the negation is about 70
     if found and not _CLOSING.match(sentence_after):
         return {"negation": "negated answer", "hedge": "hedge", "condition": "condition",
                 "question": "question"}[found.lastgroup] + f" ({found.group().lower()!r})"

@@ -68,6 +68,16 @@ _LAST_ANSWER_LINE = re.compile(
     r"(?P<rest>[^\n]*)",
     re.IGNORECASE | re.MULTILINE,
 )
+_LEADING_VALUE = re.compile(
+    r"\s*(?P<value>\$[^$\n]{1,200}\$|[-+]?\d+(?:,\d{3})*(?:\.\d+)?)"
+    r"(?=\s*,\s*(?:since|because|as|which|not|so|and|but)\b|\s+(?:since|because|as|which)\b)",
+    re.IGNORECASE,
+)
+_ASSERTED = re.compile(
+    r"(?:\b(?:is|are|equals|was)|=)\s*(?P<value>\$[^$\n]{1,200}\$|[-+]?\d+(?:,\d{3})*(?:\.\d+)?)"
+    r"(?=\s*,\s*(?:since|because|as|which|not)\b|\s+(?:since|because|as)\b)",
+    re.IGNORECASE,
+)
 _STARTS_WITH_MATH = re.compile(r"\s*(?:\$|\\[(\[]|\\boxed|[-+]?\.?\d|\()")
 
 _MATH_SPAN = re.compile(
@@ -297,6 +307,11 @@ def _read_span(text: str, rule: str, max_chars: int) -> Extraction | None:
     whole = _whole(text, max_chars)
     if whole is not None:
         return Extraction(whole.answer, rule, whole.mode, whole.refusal)
+    leading = _LEADING_VALUE.match(text)
+    if leading is not None:
+        # "72, since 72 divides 144", "72, not 70": the value the sentence asserts comes first
+        value = leading.group("value").strip().strip("$").strip()
+        return _checked(value, rule, "answer")
     sentence = _first_sentence(text)
     if not sentence or not _HAS_MATH.search(sentence):
         return None
@@ -348,6 +363,10 @@ def _last_sentence(final: str, max_chars: int) -> Extraction | None:
                 return Extraction(sentence, "last_sentence", refusal="a table, not an answer")
             if not finished and _CUT_OFF.search(sentence):
                 return None  # cut off mid-sentence ("5 + 7 = 12, then we need to check whether he")
+            asserted = _ASSERTED.search(sentence)
+            if asserted is not None:
+                # "The GCD is 12, since 12 divides 36": the value the sentence asserts, not its justification
+                return _checked(asserted.group("value").strip().strip("$").strip(), "last_sentence", "answer")
             if is_bare_answer(sentence) and "$" not in sentence:
                 before = _strip_markdown(sentences[index - 1]) if index else ""
                 if before.endswith(":") or (before and is_bare_answer(before) and _HAS_MATH.search(before)):
@@ -384,7 +403,14 @@ def extract(
     reading, start, end = _read(final, policy, max_answer_chars)
     if reading.answer is None or reading.refusal is not None:
         return reading
-    return dataclasses.replace(reading, refusal=_commitment(final, reading, start, end))
+    refusal = _commitment(final, reading, start, end)
+    if reading.rule == "answer_is" and refusal and refusal.startswith("reported") and policy != "anchored":
+        # "Many think the answer is 72. Careful counting gives 70.": someone else's answer is no anchor
+        later = _answer_line(final, max_answer_chars) or _last_sentence(final, max_answer_chars)
+        if later is not None and later.answer is not None and later.refusal is None:
+            tail = max(0, len(final) - TAIL_CHARS)
+            return dataclasses.replace(later, refusal=_commitment(final, later, tail, len(final)))
+    return dataclasses.replace(reading, refusal=refusal)
 
 
 def _commitment(final: str, reading: Extraction, start: int, end: int) -> str | None:
@@ -403,13 +429,26 @@ def _commitment(final: str, reading: Extraction, start: int, end: int) -> str | 
     # an answer read in prose: the sentence around it (in a sentence, around its last number)
     numbers = NUMBER.findall(answer)
     last = numbers[-1] if numbers else answer.strip()[-12:]
-    first = last if reading.mode == "sentence" or not answer.split() else answer.split()[0]
-    position = final.rfind(last, start) if last else -1
+    if reading.mode == "answer" and reading.rule != "last_sentence" and answer.split():
+        # a labelled answer follows its label: its first occurrence after it
+        opening = final.find(answer.split()[0], start)
+        if opening < 0:
+            return None
+        closing = final.find(last, opening) if last else -1
+        return context_refusal(final, opening, closing + len(last) if closing >= 0 else opening, answer)
+    position = -1
+    if reading.rule != "last_sentence":
+        # a labelled sentence follows its label: its last number within its first occurrence after it
+        sentence_at = final.find(answer, start)
+        if sentence_at >= 0 and last:
+            within = answer.rfind(last)
+            position = sentence_at + within if within >= 0 else -1
+    if position < 0:
+        position = final.rfind(last, start) if last else -1
     if position < 0:
         return None
-    opening = final.rfind(first, start, position + len(last))
-    value = (numbers[-1] if numbers else None) if reading.mode == "sentence" else answer
-    return context_refusal(final, opening if opening >= 0 else position, position + len(last), value)
+    value = numbers[-1] if numbers and reading.mode == "sentence" else answer
+    return context_refusal(final, position, position + len(last), value)
 
 
 _TAG = re.compile(r"<(/?)answer\s{0,8}>", re.IGNORECASE)
