@@ -205,6 +205,8 @@ def _model_text(messages: list, tag: str) -> str | None:
             if type(content) is str:
                 if content:
                     contents.append(content)
+                if len(message) == 2 and role is not None:  # role and content only
+                    continue
             elif content is not None or "tool_calls" not in message:
                 return None
             calls = message.get("tool_calls")

@@ -176,7 +176,7 @@ def test_token_is_required_and_public_binds_need_one(tmp_path, call):
                 assert status == 401 and body["error"]["type"] == "Unauthorized"
         assert call(url, "/v1/score", {"completions": ["ab"]}, token="s3cret-token") == (
             200, {"rewards": {"serving_rewards:length": [2.0]}, "reward": [2.0],
-                  "weights": {"serving_rewards:length": 1.0}, "metrics": {}})
+                  "weights": {"serving_rewards:length": 1.0}, "metrics": {}, "reasons": {}})
         os.environ["RC_TEST_WRONG"], os.environ["RC_TEST_RIGHT"] = "wrong", "s3cret-token"
         try:
             with pytest.raises(reward_core.RewardCoreError, match="401"):
@@ -222,7 +222,7 @@ def test_sync_reward_runs_off_the_loop_and_sigterm_finishes_the_batch(tmp_path, 
         (tmp_path / "gate").touch()
         worker.join(60)
         assert answers == [(200, {"rewards": {"gated": [1.0, 1.0]}, "reward": [1.0, 1.0], "weights": {"gated": 1.0},
-                                  "metrics": {}})]
+                                  "metrics": {}, "reasons": {}})]
         assert process.wait(60) == 0
         assert "stopped after finishing the batches in flight" in process.stdout.read()
 

@@ -33,7 +33,8 @@ def test_ray_serve_deployment_with_two_replicas(tmp_path, call):
         assert call(url, "/v1/score", batch)[0] == 401
         answers = [call(url, "/v1/score", batch, token="t0ken") for _ in range(6)]
         assert all(a == (200, {"rewards": {"math.answer_correctness": [1.0, 0.0]}, "reward": [1.0, 0.0],
-                               "weights": {"math.answer_correctness": 1.0}, "metrics": answers[0][1]["metrics"]})
+                               "weights": {"math.answer_correctness": 1.0}, "metrics": answers[0][1]["metrics"],
+                               "reasons": {"math.answer_correctness": ["correct: 4", "wrong: 5"]}})
                    for a in answers)
         status, body = call(url, "/v1/score", {"completions": "nope"}, token="t0ken")
         assert status == 400 and body["error"]["type"] == "BadRequestError"
