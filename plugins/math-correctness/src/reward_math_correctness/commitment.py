@@ -95,7 +95,9 @@ _COMMAND = re.compile(r"\\[a-zA-Z]+")
 _NEGATION_TEX = re.compile(r"\\(?:neq?|not|ncong|nequiv|notin|nless|ngtr|nleq?|ngeq?|cancel|bcancel|xcancel|sout|st)"
                            r"(?![a-zA-Z])|≠|∉")
 _LEADING_BOUND = re.compile(
-    r"^\s*(?:\\(?:geq?|leq?|geqslant|leqslant|gt|lt|approx|sim|simeq|gg|ll|propto)(?![a-zA-Z])|[<>≥≤≈~]|>=|<=)"
+    r"^\s*(?:\\(?:leq?|geq?|leqq|geqq|leqslant|geqslant|lt|gt|lesssim|gtrsim|lessapprox|gtrapprox|lessgtr|approx|"
+    r"approxeq|sim|simeq|ll|gg|lll|ggg|prec|preceq|succ|succeq|propto|asymp|doteq|nless|ngtr|nleq|ngeq)(?![a-zA-Z])"
+    r"|[<>≥≤≈~≲≳≪≫]|>=|<=)"
 )
 _OR_TEX = re.compile(r"\\(?:lor|vee|lor|parallel|mid)(?![a-zA-Z])|∨")
 _EQUIV = re.compile(r"\\(?:equiv|cong)(?![a-zA-Z])|≡")
