@@ -163,3 +163,22 @@ def test_the_server_returns_reasons_and_remote_rewards_forwards_them_to_trl(serv
     assert columns == {"math.answer_correctness/reason": ["correct: 4", "wrong: 5"],
                        "math.think_format/reason": ["thought", "no_opening"]}
     assert logged["math.answer_correctness/reason/correct"] == 0.5 and logged["math.think_format/reason/no_opening"] == 0.5
+
+
+def test_openrlhf_and_verl_logs_carry_each_codes_share(served, call):
+    status, answer = call(served, "/get_reward", {"query": ["2+2? \\boxed{4}", "2+2? \\boxed{5}"],
+                                                   "prompts": ["2+2? ", "2+2? "], "labels": ["4", "4"]})
+    assert status == 200, answer
+    logs = answer["extra_logs"]
+    assert logs["math.answer_correctness/reason/correct"] == [1.0, 0.0]
+    assert logs["math.answer_correctness/reason/wrong"] == [0.0, 1.0]
+    assert logs["math.think_format/reason/no_opening"] == [1.0, 1.0]
+    # every declared code is a column, so every batch has the same keys (veRL gathers them key by key)
+    assert {k for k in logs if k.startswith("math.think_format/reason/")} == {
+        f"math.think_format/reason/{code}" for code in reward_core.get_reward("math.think_format").reason_codes}
+
+    from reward_core.serving import verl
+
+    rows = verl.compute_score_batch(["d"] * 2, ["\\boxed{4}", "\\boxed{5}"], ["4", "4"], url=served)
+    assert [row["math.answer_correctness/reason/correct"] for row in rows] == [1.0, 0.0]
+    assert set(rows[0]) == set(rows[1])

@@ -322,7 +322,9 @@ def test_remote_rewards_is_a_picklable_loaded_rewards_and_rows_are_none_when_the
         # veRL's module through the same server: a failed batch keeps the keys of a scored one
         verl = _load_by_path("custom_module_dying", SERVING / "verl.py")
         scored = verl.compute_score("d", "abc", "x", url=url)
-        assert set(scored) == {"score", "acc", "len", "gated", "none_rows"} and scored["none_rows"] == 0.0
+        assert set(scored) == {"score", "acc", "len", "gated", "none_rows", "len/reason/failed",
+                               "gated/reason/failed"} and scored["none_rows"] == 0.0
+        assert scored["len/reason/failed"] == 0.0
 
         (tmp_path / "gate").unlink()
         (tmp_path / "started").unlink()
@@ -339,7 +341,8 @@ def test_remote_rewards_is_a_picklable_loaded_rewards_and_rows_are_none_when_the
         process.wait(30)
         with pytest.warns(reward_core.RewardRowWarning, match="scored None"):
             failed = verl.compute_score_batch(["d"], ["abc"], ["x"], url=url, fallback=-1.0)
-        assert failed == [{"score": -1.0, "acc": -1.0, "len": -1.0, "gated": -1.0, "none_rows": 1.0}]
+        assert failed == [{"score": -1.0, "acc": -1.0, "len": -1.0, "gated": -1.0, "none_rows": 1.0,
+                           "len/reason/failed": 1.0, "gated/reason/failed": 1.0}]
         assert set(failed[0]) == set(scored)
 
 

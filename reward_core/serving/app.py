@@ -41,7 +41,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from . import accuracy, openrlhf, slime
+from . import accuracy, extra_logs, openrlhf, slime
 from .errors import BadRequestError, PayloadTooLargeError, ServingError
 from .jsonbody import DEFAULT_MAX_VALUES, Reader
 from .service import RewardService
@@ -158,6 +158,7 @@ class Endpoints:
         self.fallback = fallback
         # the reward whose scores OpenRLHF's `scores` carry ($REWARD_CORE_SCORES_FROM; a wrong name fails here)
         self.scores_from = accuracy.source(service)
+        self.reason_codes = extra_logs.vocabulary(service)
         self.allowed_hosts = None if allowed_hosts is None else frozenset(h.lower() for h in allowed_hosts)
         self.watch_disconnect = watch_disconnect
         self.idempotency_ttl = idempotency_ttl
@@ -339,7 +340,7 @@ class Endpoints:
         body, digest = await self._json(request, digest="idempotency-key" in request.headers)
         prompts, completions, columns = openrlhf.parse_request(body, self.label_column)
         result = await self._scored(request, digest, prompts, completions, columns)
-        return JSON(openrlhf.build_response(result, self.fallback, self.scores_from))
+        return JSON(openrlhf.build_response(result, self.fallback, self.scores_from, self.reason_codes))
 
     async def slime(self, request: Request) -> Response:
         body, digest = await self._json(request, digest="idempotency-key" in request.headers)

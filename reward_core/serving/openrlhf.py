@@ -93,14 +93,18 @@ def parse_request(body: Any, label_column: str = "answer") -> tuple[list | None,
 
 
 def build_response(result: dict[str, Any], fallback: float = DEFAULT_FALLBACK,
-                   scores_from: str | None = None) -> dict[str, Any]:
+                   scores_from: str | None = None, reason_codes: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """OpenRLHF's answer from a scored batch: `rewards` (the weighted total, what it trains on), `scores`
     (reward `scores_from`'s scores, the weighted total when None: what its dynamic filtering reads) and
-    `extra_logs` per reward, plus `none_rows`. `scores_from` is picked by `accuracy.source`."""
+    `extra_logs` per reward, plus `none_rows` and, with `reason_codes` (`extra_logs.vocabulary`), one 0/1
+    column per reason code (its mean is the code's share). `scores_from` is picked by `accuracy.source`."""
     from reward_core.serving.accuracy import values
+    from reward_core.serving.extra_logs import reason_columns
 
     extra_logs: dict[str, Any] = {name: values(result, name, fallback) for name in result["rewards"]}
     extra_logs["none_rows"] = [float(v is None) for v in result["reward"]]
+    if reason_codes:
+        extra_logs.update(reason_columns(result, reason_codes))
     return {"rewards": values(result, None, fallback), "scores": values(result, scores_from, fallback),
             "extra_logs": extra_logs}
 
@@ -111,7 +115,7 @@ def reward_func(queries: list, prompts: list, labels: list | None = None, **kwar
     Returns `{"rewards", "scores", "extra_logs"}`; tensors when torch is importable (OpenRLHF's trainer always
     has it), lists otherwise.
     """
-    from reward_core.serving import accuracy
+    from reward_core.serving import accuracy, extra_logs
     from reward_core.serving._backend import backend_from_env
 
     backend = backend_from_env()
@@ -122,7 +126,7 @@ def reward_func(queries: list, prompts: list, labels: list | None = None, **kwar
     scores_from = accuracy.source(backend)
     result = backend.score(prompt_list, completions, columns)
     fallback = float(os.environ.get("REWARD_CORE_FALLBACK", DEFAULT_FALLBACK))
-    answer = build_response(result, fallback, scores_from)
+    answer = build_response(result, fallback, scores_from, extra_logs.vocabulary(backend))
     try:
         import torch
     except ImportError:

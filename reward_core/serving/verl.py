@@ -84,7 +84,7 @@ def compute_score_batch(
 ) -> list:
     """veRL's batched form: per row `{"score": total, "acc": accuracy, <log name>: score, ..., "none_rows"}`,
     or the total alone with `return_dict=False`."""
-    from reward_core.serving import accuracy
+    from reward_core.serving import accuracy, extra_logs
 
     n = len(solution_strs)
     extra_infos = list(extra_infos) if extra_infos is not None else [None] * n
@@ -103,6 +103,7 @@ def compute_score_batch(
         return totals
     acc = accuracy.values(result, acc_from, fallback)
     per_reward = {name: accuracy.values(result, name, fallback) for name in result["rewards"]}
+    per_reward.update(extra_logs.reason_columns(result, extra_logs.vocabulary(scorer)))
     rows = []
     for i in range(n):
         row: dict[str, Any] = {"score": totals[i], "acc": acc[i]}
