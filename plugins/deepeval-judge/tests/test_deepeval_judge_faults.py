@@ -101,7 +101,7 @@ def test_request_timeout_does_not_count_the_wait_for_a_free_slot(server):
 
 
 def test_breaker_window_forgets_failures_that_slide_out():
-    from reward_deepeval_judge._resilience import CircuitBreaker
+    from reward_deepeval_judge._failures import CircuitBreaker
 
     breaker = CircuitBreaker(threshold=0.75, min_calls=4, window=4, cooldown=60)
     for ok in (False, False, True, True, True, True, False, False):

@@ -281,7 +281,7 @@ def test_both_http_clients_send_the_key_and_score_alike(server, monkeypatch, tra
                         http_transport=transport, **FAST)
 
     async def client_type() -> type:
-        return type(reward.reward._runtime().loop_state().client)
+        return type(reward.reward._judge_state().loop_state().client)
 
     expected = {"aiohttp": _http.AioHttpChatClient, "openai": _http.OpenAIChatClient}[transport]
     assert run_coroutine(client_type()) is expected

@@ -17,7 +17,7 @@ from reward_core import (
     split_reasoning,
 )
 
-from ._resilience import BatchStats
+from ._failures import BatchStats
 from ._sanitize import strip_markers, truncate
 from .config import JudgeConfig
 

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from reward_core import BaseReward, InvalidParamsError, RewardConfig, with_reasons
 
-from ._resilience import BatchStats
+from ._failures import BatchStats
 from ._rows import Row, build_rows
 from ._sanitize import new_delimiters, strip_markers, wrap
 from .config import FIELD_NAMES, JudgeConfig, JudgeDefinition
 
 if TYPE_CHECKING:
     from ._event_loop import LoopState
-    from ._runtime import Runtime
+    from ._judge_state import JudgeState
 
 __all__ = ["GEvalReward"]
 
@@ -76,7 +76,7 @@ class GEvalReward(BaseReward):
     def __init__(self, config: RewardConfig | None = None) -> None:
         super().__init__(config)
         self._steps: tuple[str, ...] | None = None
-        self._rt: Runtime | None = None
+        self._rt: JudgeState | None = None
         definition = self.definition()
         self._check_definition(definition)
         self._steps = definition.evaluation_steps
@@ -95,7 +95,7 @@ class GEvalReward(BaseReward):
                     f"reward {self.config.name!r}: base_url {base_url!r} is not an http(s) URL; give the judge "
                     "server's API root, e.g. base_url='http://localhost:8000/v1'"
                 )
-        self._runtime()  # imports deepeval now, so a broken install fails at construction, not mid-training
+        self._judge_state()  # imports deepeval now, so a broken install fails at construction, not mid-training
 
     # -- definition --------------------------------------------------------------------------------------
     def definition(self) -> JudgeDefinition:
@@ -120,7 +120,7 @@ class GEvalReward(BaseReward):
 
         async def generate() -> tuple[str, ...]:
             stats = BatchStats()
-            steps = await self._ensure_steps(self._runtime().loop_state(), stats)
+            steps = await self._ensure_steps(self._judge_state().loop_state(), stats)
             if steps is None:
                 raise RuntimeError(f"reward {self.__name__!r}: the judge gave no usable steps ({stats.first_error})")
             return steps
@@ -157,17 +157,17 @@ class GEvalReward(BaseReward):
         self.__dict__.update(state)
         self._rt = None
 
-    def _runtime(self) -> Runtime:
+    def _judge_state(self) -> JudgeState:
         rt = self._rt
         if rt is None:
-            from ._runtime import Runtime
+            from ._judge_state import JudgeState
 
-            rt = self._rt = Runtime(self.config, self.definition())
+            rt = self._rt = JudgeState(self.config, self.definition())
         return rt
 
     # -- scoring -----------------------------------------------------------------------------------------
     async def __call__(self, prompts: list | None, completions: list, **kwargs: Any) -> list[float | None]:
-        rt = self._runtime()
+        rt = self._judge_state()
         state = rt.loop_state()
         cfg = self.config
         loop = asyncio.get_running_loop()
@@ -249,7 +249,7 @@ class GEvalReward(BaseReward):
     ) -> tuple[float, str | None] | None:
         from . import _deepeval_adapter as adapter
 
-        rt = self._runtime()
+        rt = self._judge_state()
         definition = rt.definition
 
         async def attempt() -> tuple[float, str | None]:
@@ -280,7 +280,7 @@ class GEvalReward(BaseReward):
 
         async with state.steps_lock:  # concurrent first calls would each generate (different) steps
             if self._steps is None:
-                rt = self._runtime()
+                rt = self._judge_state()
                 d = rt.definition
 
                 async def attempt() -> list[str]:
@@ -295,12 +295,12 @@ class GEvalReward(BaseReward):
         return self._steps
 
     async def _call_judge(self, state: LoopState, stats: BatchStats, call: Callable[[], Awaitable[Any]]) -> tuple[bool, Any]:
-        from ._retry import call_judge
+        from ._failures import call_judge
 
-        rt = self._runtime()
+        rt = self._judge_state()
         return await call_judge(call, semaphore=state.semaphore, breaker=rt.breaker, policy=rt.retry_policy, stats=stats)
 
-    def _report(self, kwargs: dict[str, Any], stats: BatchStats, rt: Runtime) -> None:
+    def _report(self, kwargs: dict[str, Any], stats: BatchStats, rt: JudgeState) -> None:
         for metric, value in stats.metrics(rt.breaker.state).items():
             self.report_metric(kwargs, metric, value)
         if stats.failures:

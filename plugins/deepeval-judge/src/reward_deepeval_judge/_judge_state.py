@@ -13,18 +13,17 @@ from typing import Any
 
 from . import _deepeval_adapter, _http
 from ._event_loop import LoopState
-from ._resilience import CircuitBreaker
-from ._retry import RetryPolicy
+from ._failures import CircuitBreaker, RetryPolicy
 from .config import JudgeConfig, JudgeDefinition
 
-__all__ = ["Runtime"]
+__all__ = ["JudgeState"]
 
 # Sent as the API key to a server given by base_url when the key variable is unset: local servers
 # (vLLM, llama.cpp, the test server) accept anything, and the OpenAI client refuses an empty key.
 _PLACEHOLDER_KEY = "no-key-needed"
 
 
-class Runtime:
+class JudgeState:
     """Per reward instance: the deepeval model, the breaker, the retry policy, one `LoopState` per event loop."""
 
     def __init__(self, config: JudgeConfig, definition: JudgeDefinition) -> None:
