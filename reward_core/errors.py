@@ -24,6 +24,7 @@ __all__ = [
     "RewardOutputError",
     "RewardVersionDriftError",
     "MissingDependencyError",
+    "ScoreFileError",
     "VersionDrift",
     "RewardPluginWarning",
     "RewardRowWarning",
@@ -195,10 +196,30 @@ def drift_message(drifts: list[VersionDrift], source: str) -> str:
     return f"{source}: {lines}; scores may differ from the run's."
 
 
+def shown(value: Any, limit: int = 200) -> str:
+    """`repr(value)` for a message, cut at `limit` characters; an int too long to print (Python refuses past
+    4,300 digits) is described by its size instead.
+
+    >>> shown(10**400)
+    'an integer of about 400 digits'
+    """
+    if isinstance(value, int) and value.bit_length() > 200:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a repr that fails (a huge int inside a list, a broken __repr__)
+        return f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _same_distribution(a: str, b: str) -> bool:
     import re
 
     return re.sub(r"[-_.]+", "-", a).lower() == re.sub(r"[-_.]+", "-", b).lower()
+
+
+class ScoreFileError(RewardCoreError, OSError):
+    """A file `reward-core score` reads or writes (its input, `--output` or `--plot`) cannot be opened."""
 
 
 class MissingDependencyError(RewardCoreError, ImportError):

@@ -21,7 +21,11 @@ from typing import Any
 
 from .errors import SpecError
 
-__all__ = ["interpolate", "variables", "EnvironmentText"]
+__all__ = ["interpolate", "variables", "check_depth", "EnvironmentText", "MAX_DEPTH"]
+
+#: How deep lists and mappings may nest in a spec entry, a parameter value or a line of `reward-core score`.
+#: Real specs nest a few levels; deeper is a runaway structure, or a YAML alias that contains itself.
+MAX_DEPTH = 100
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # An escape, or a placeholder: name, optional operator and argument (no "$", "{" or "}" in it: no nesting),
@@ -64,19 +68,55 @@ def interpolate(value: Any, where: str, environ: Mapping[str, str] | None = None
     :param environ: the variables; default `os.environ`.
 
     Raises `SpecError` naming `where` and the variable for an unset `${NAME}`, a `${NAME:?message}`, or a
-    malformed placeholder.
+    malformed placeholder, or lists and mappings nested deeper than `MAX_DEPTH`.
 
     >>> interpolate({"base_url": "${JUDGE_URL:-http://127.0.0.1:8000/v1}"}, "spec", environ={})
     {'base_url': 'http://127.0.0.1:8000/v1'}
     """
-    env = os.environ if environ is None else environ
+    return _interpolate(value, where, os.environ if environ is None else environ, 0)
+
+
+def _interpolate(value: Any, where: str, env: Mapping[str, str], depth: int) -> Any:
     if isinstance(value, str):
         return _expand(value, where, env)
+    if isinstance(value, (Mapping, list, tuple)) and depth >= MAX_DEPTH:
+        raise _too_deep(where, SpecError)
     if isinstance(value, Mapping):
-        return {key: interpolate(item, where, env) for key, item in value.items()}
+        return {key: _interpolate(item, where, env, depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [interpolate(item, where, env) for item in value]
+        return [_interpolate(item, where, env, depth + 1) for item in value]
     return value
+
+
+def check_depth(value: Any, where: str, error: type[Exception] = SpecError, limit: int = MAX_DEPTH) -> None:
+    """Raise `error` naming `where` when lists and mappings in `value` nest deeper than `limit` (or contain
+    themselves); walked without recursion, so any depth is safe to check.
+
+    >>> check_depth({"a": [1, [2]]}, "spec")
+    >>> check_depth([[[]]], "spec", limit=2)
+    Traceback (most recent call last):
+    ...
+    reward_core.errors.SpecError: spec: lists and mappings nest more than 2 levels deep (or a YAML alias contains itself); flatten the value
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            raise _too_deep(where, error, limit)
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _too_deep(where: str, error: type[Exception], limit: int = MAX_DEPTH) -> Exception:
+    return error(
+        f"{where}: lists and mappings nest more than {limit} levels deep (or a YAML alias contains itself); "
+        "flatten the value"
+    )
 
 
 def variables(value: Any) -> set[str]:
@@ -85,12 +125,17 @@ def variables(value: Any) -> set[str]:
     >>> sorted(variables([{"params": {"base_url": "${URL}", "model": "${MODEL:-m}"}}, "$${NOT}"]))
     ['MODEL', 'URL']
     """
+    check_depth(value, "spec")
+    return _variables(value)
+
+
+def _variables(value: Any) -> set[str]:
     if isinstance(value, str):
         return {match["name"] for match in _TOKEN.finditer(value) if match["name"] and match["close"]}
     if isinstance(value, Mapping):
-        return set().union(*(variables(item) for item in value.values()))
+        return set().union(*(_variables(item) for item in value.values()))
     if isinstance(value, (list, tuple)):
-        return set().union(*(variables(item) for item in value))
+        return set().union(*(_variables(item) for item in value))
     return set()
 
 

@@ -14,7 +14,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Union
 
-from .errors import InvalidParamsError
+from .errors import InvalidParamsError, shown
 from .interpolation import EnvironmentText
 
 __all__ = ["param", "ParamInfo", "describe_params", "build_config"]
@@ -136,13 +136,13 @@ def build_config(config_class: type, params: Mapping[str, Any], *, reward: str, 
         try:
             value = _coerce(value, info.type)
         except _Mismatch:
-            raise fail(f"parameter {key!r} must be {info.type_name}, got {type(value).__name__} {value!r}") from None
+            raise fail(f"parameter {key!r} must be {info.type_name}, got {type(value).__name__} {shown(value)}") from None
         if info.choices is not None and value not in info.choices:
-            raise fail(f"parameter {key!r} must be one of {list(info.choices)!r}, got {value!r}")
+            raise fail(f"parameter {key!r} must be one of {list(info.choices)!r}, got {shown(value)}")
         if info.ge is not None and value is not None and value < info.ge:
-            raise fail(f"parameter {key!r} must be >= {info.ge}, got {value!r}")
+            raise fail(f"parameter {key!r} must be >= {info.ge}, got {shown(value)}")
         if info.le is not None and value is not None and value > info.le:
-            raise fail(f"parameter {key!r} must be <= {info.le}, got {value!r}")
+            raise fail(f"parameter {key!r} must be <= {info.le}, got {shown(value)}")
         values[key] = value
     missing = [info.name for info in infos.values() if info.required and info.name not in values]
     if missing:
@@ -196,8 +196,13 @@ def _coerce(value: Any, tp: Any) -> Any:
             return value
         raise _Mismatch
     if tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
-            return float(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond the float range (10**400)
+                raise _Mismatch from None
+            if not math.isnan(number):
+                return number
         raise _Mismatch
     if origin in (tuple, list, Sequence, typing.Sequence) or tp in (tuple, list):
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):

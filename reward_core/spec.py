@@ -20,6 +20,7 @@ from .errors import (
     SpecError,
     VersionDrift,
     drift_message,
+    shown,
 )
 from .guard import GuardedReward, guard
 from .interpolation import EnvironmentText, interpolate
@@ -347,6 +348,12 @@ def _drift(record: Mapping[str, Any]) -> VersionDrift | None:
     pinned = record.get("resolved") or record.get("name")
     if not isinstance(pinned, str) or not pinned:
         raise SpecError(f"a manifest record needs a reward name in 'resolved', got {pinned!r}")
+    for key, value in (("distribution", recorded_dist), ("distribution_version", recorded_version)):
+        if value is not None and not isinstance(value, str):
+            raise SpecError(
+                f"manifest record {pinned!r}: {key!r} must be a distribution name or version (text) or null, "
+                f"got {type(value).__name__} {value!r}; restore it from the run's reward_manifest.json"
+            )
     if ":" in pinned:  # an import path: compare the distribution that held its module, if one did
         if not recorded_dist:
             return None
@@ -441,8 +448,8 @@ def _parse_entry(
             weight = weight.read_as(float)
         except ValueError:
             raise SpecError(f"{where} ({name!r}): weight must be a finite number, got {str(weight)!r}") from None
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
-        raise SpecError(f"{where} ({name!r}): weight must be a finite number, got {weight!r}")
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(_float(weight)):
+        raise SpecError(f"{where} ({name!r}): weight must be a finite number, got {shown(weight)}")
     params = item.get("params") or {}
     if not isinstance(params, Mapping):
         raise SpecError(f"{where} ({name!r}): params must be a mapping, got {type(params).__name__}")
@@ -451,6 +458,14 @@ def _parse_entry(
         raise SpecError(f"{where} ({name!r}): log_name must be a non-empty string")
     on_error = _check_on_error(item.get("on_error", default_on_error), f"{where} ({name!r})")
     return name, float(weight), dict(params), log_name, on_error
+
+
+def _float(number: int | float) -> float:
+    """`number` as a float; inf for an int beyond the float range (`10**400`), which no weight may be."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf
 
 
 def _default_on_error() -> str:
@@ -470,9 +485,16 @@ def read_spec(path: str | os.PathLike[str]) -> Any:
     expanded. A training config is a spec with more top-level keys beside `rewards`.
     """
     path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"reward spec file {str(path)!r} does not exist")
-    text = path.read_text()
+    try:  # a name too long for the file system, a directory, no permission, bytes that are not UTF-8
+        if not path.is_file():
+            raise SpecError(f"reward spec file {str(path)!r} does not exist (or is not a file)")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            f"{path}: the spec is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise SpecError(f"reward spec file {str(path)!r} cannot be read: {exc.strerror or exc}") from None
     suffix = path.suffix.lower()
     try:
         if suffix in {".yaml", ".yml"}:
