@@ -13,8 +13,8 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from .errors import InvalidParamsError, RewardLoadError
-from .interpolation import EnvironmentText
+from .errors import InvalidParamsError, RewardCoreError, RewardDefinitionError, RewardLoadError
+from .interpolation import EnvironmentText, check_depth
 from .params import ParamInfo, build_config, config_params, describe_params
 from .registry import RewardEntry, import_target
 
@@ -43,9 +43,15 @@ class RewardTarget:
     @classmethod
     def from_import_path(cls, path: str) -> RewardTarget:
         """The object at `"package.module:attr"`; `RewardLoadError` says what to check when it cannot be imported."""
+        module, _, attr = path.partition(":")
+        if not module or module.startswith(".") or not attr:
+            raise RewardLoadError(
+                f"import path {path!r} is not 'package.module:attribute' (an absolute module, a colon, then the "
+                "reward's name in it); write e.g. 'my_rewards.scoring:length_reward'"
+            )
         try:
             target = import_target(path)
-        except (ImportError, AttributeError) as exc:
+        except Exception as exc:  # a module may raise anything while it is imported
             raise RewardLoadError(
                 f"import path {path!r} could not be loaded: {type(exc).__name__}: {exc}. Check the module is "
                 "importable and the attribute exists ('package.module:attribute')."
@@ -134,26 +140,53 @@ class RewardTarget:
         """A ready reward built with `params`, logging as `log_name`, and the params it was built with (a
         config's every field, defaults included), as a manifest records them.
 
-        Raises `InvalidParamsError` naming the reward for an unknown or ill-typed parameter, and
-        `RewardDefinitionError` for a built reward whose `score_range` is not a valid range.
+        Raises `InvalidParamsError` naming the reward for an unknown or ill-typed parameter (or params nested
+        deeper than `MAX_DEPTH`), and `RewardDefinitionError` for a target that is no reward: an abstract
+        class, a constructor that fails, a callable that cannot take `prompts` and `completions` by keyword
+        (`builtins:len`), or a built reward whose `score_range` is not a valid range.
         """
         from .reward import score_bounds
 
         params = dict(params)
         target, name = self.target, self.name
+        check_depth(params, f"reward {name!r}: params", InvalidParamsError)
         kind = self.kind
         if kind in ("instance", "reward class") and params:
             takes = "is a ready instance and" if kind == "instance" else f": {target.__name__}()"
             raise InvalidParamsError(f"reward {name!r} {takes} takes no parameters, got {sorted(params)}")
-        if kind == "configured class":
-            reward = target(build_config(target.config_class, params, reward=name, name=log_name))
-        elif kind == "instance":
-            reward = target
-        elif kind == "reward class":
-            reward = target()
-            reward.__name__ = log_name
-        else:
-            return self._bind(params)
+        if isinstance(target, type) and inspect.isabstract(target):
+            missing = ", ".join(sorted(getattr(target, "__abstractmethods__", ())))
+            raise RewardDefinitionError(
+                f"{name!r} is the abstract class {target.__qualname__} (it leaves {missing} to subclasses); "
+                "name a reward that implements them"
+            )
+        try:
+            if kind == "configured class":
+                reward = target(build_config(target.config_class, params, reward=name, name=log_name))
+            elif kind == "instance":
+                reward = target
+            elif kind == "reward class":
+                reward = target()
+                reward.__name__ = log_name
+            else:
+                reward, built_with = self._bind(params)
+        except RewardCoreError:
+            raise
+        except Exception as exc:  # whatever a constructor raises: the name does not build a reward
+            given = f" with params {params!r}" if params else ""
+            raise RewardDefinitionError(
+                f"{name!r} could not be built{given}: {type(exc).__name__}: {exc}. A reward is a function taking "
+                "prompts, completions and **kwargs, a BaseReward subclass, or a class whose instances are such "
+                "functions; check the name and its params"
+            ) from exc
+        if kind in ("class", "function"):
+            problem = _call_problem(reward)
+            if problem is not None:
+                raise RewardDefinitionError(
+                    f"{name!r} is not a reward: {problem}. TRL calls a reward as f(prompts=..., completions=..., "
+                    "**columns); name a function with those parameters (or **kwargs), or a BaseReward subclass"
+                )
+            return reward, built_with
         score_bounds(reward.score_range, name)  # the instance's: params may have moved it
         return reward, config_params(reward.config)
 
@@ -201,6 +234,22 @@ def _keyword_parameters(target: Any) -> dict[str, inspect.Parameter] | None:
         for p in signature.parameters.values()
         if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in _CALL_ARGUMENTS
     }
+
+
+def _call_problem(reward: Any) -> str | None:
+    """Why TRL could not call `reward` as `reward(prompts=..., completions=..., **columns)`; None when it can
+    (or when its signature cannot be read: a C function without one is given the benefit of the doubt)."""
+    if not callable(reward):
+        return f"it built {type(reward).__name__} {reward!r:.80}, which is not callable"
+    try:
+        parameters = inspect.signature(reward).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    by_keyword = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    missing = [name for name in ("prompts", "completions") if name not in by_keyword]
+    return f"it takes no {' or '.join(repr(m) for m in missing)} keyword argument" if missing else None
 
 
 def _accepts_config(cls: type) -> bool:
