@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from .completion import completion_text, prompt_text
-from .errors import ColumnLengthError, InvalidParamsError, MissingColumnError, RewardDefinitionError
+from .errors import ColumnLengthError, InvalidParamsError, MissingColumnError, RewardDefinitionError, RewardInputError
 
 __all__ = [
     "RewardConfig",
@@ -228,4 +228,16 @@ def column(
             "(TRL repeats each dataset row num_generations times)",
             reward=reward_name,
         )
-    return values if type(values) is list else list(values)
+    values = values if type(values) is list else list(values)
+    if int in set(map(type, values)):  # an int Python will not turn into text (10**5000) fails where it is read
+        for row, value in enumerate(values):
+            if type(value) is int and value.bit_length() > 13_000:
+                try:
+                    str(value)
+                except ValueError:
+                    raise RewardInputError(
+                        f"column {name!r}{holds} holds an integer of about {int(value.bit_length() * 0.30103)} "
+                        "digits, more than Python converts to text (sys.get_int_max_str_digits()); pass it as a "
+                        "string", reward=reward_name, row=row,
+                    ) from None
+    return values

@@ -18,9 +18,11 @@ does not. Tool results are never passed on.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from numbers import Integral
 from typing import Any, ClassVar
 
+from ..errors import InvalidParamsError, RewardInputError, shown
 from ..params import param
 from ..completion import completion_text, read_completion
 from ..reasons import with_reasons
@@ -57,12 +59,32 @@ class _TrlReward(BaseReward):
             golds = column(kwargs, name, n, reward=self, param="solution_column", what="the gold answers")
             kwargs = {**kwargs, "solution": [str(v) for v in golds]}
         if self.needs_token_ids:
-            column(kwargs, "completion_ids", n, reward=self, what=_TOKEN_IDS)
+            _check_token_ids(column(kwargs, "completion_ids", n, reward=self, what=_TOKEN_IDS), self)
         scores = list(fn(completions=conversational, **kwargs, **self._extra_kwargs()))
         return with_reasons(scores, [self._reason(score) for score in scores])
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_fn"}
+
+
+def _check_token_ids(ids: list, reward: BaseReward) -> None:
+    """Raise `RewardInputError` naming the row unless each row of `completion_ids` is a sequence of ints (a
+    list, a tuple, or a tensor/array row), as TRL's functions read them: `len(ids)` and n-grams of them."""
+    for row, token_ids in enumerate(ids):
+        if type(token_ids) is list and set(map(type, token_ids)) <= {int}:
+            continue  # what GRPOTrainer passes, checked at C speed
+        items = token_ids.tolist() if callable(getattr(token_ids, "tolist", None)) else token_ids
+        if (
+            isinstance(items, (str, bytes, Mapping))
+            or not isinstance(items, Sequence)
+            or not all(isinstance(t, Integral) and not isinstance(t, bool) for t in items)
+        ):
+            raise RewardInputError(
+                f"completion_ids[{row}] must be a list of token ids (ints), got {type(token_ids).__name__} "
+                f"{shown(token_ids, 60)}; pass {_TOKEN_IDS}",
+                reward=reward.__name__,
+                row=row,
+            )
 
 
 def _final_text(completion: Any) -> str:
@@ -119,6 +141,15 @@ class TrlReasoningAccuracyReward(_TrlReward):
     reason_codes = {"correct": "the answer after the reasoning block equals the gold",
                     "wrong": "it does not, or there is no reasoning block", "gold_unparsable": "None"}
     _reason = TrlAccuracyReward._reason
+
+    def __init__(self, config: ReasoningAccuracyConfig | None = None) -> None:
+        super().__init__(config)
+        delimiters = self.config.reasoning_delimiters  # type: ignore[attr-defined]
+        if delimiters is not None and not all(delimiters):  # TRL splits on each: "" fails every call
+            raise InvalidParamsError(
+                f"reward {self.__name__!r}: reasoning_delimiters must be non-empty strings (e.g. ['</think>']), "
+                f"got {delimiters!r}"
+            )
 
     def _build(self) -> Callable[..., Any]:
         from trl.rewards import reasoning_accuracy_reward

@@ -14,10 +14,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Any
 
 from reward_core import BaseReward, RewardConfig, column, completion_text, param, with_reasons
-from reward_core.errors import InvalidParamsError, RewardInputError
+from reward_core.errors import InvalidParamsError, RewardInputError, shown
 
 from ._scan import TAG_NAME, code_spans, distinct_ngrams, find_once, is_blank, outside_code, word_units
 
@@ -421,6 +422,14 @@ class RepetitionPenaltyReward(BaseReward):
                 units = ids[row]
                 if type(units) is not list:
                     units = _token_ids(self, units, row)
+                if not set(map(type, units)) <= {int} and not all(
+                    isinstance(t, Integral) and not isinstance(t, bool) for t in units
+                ):  # n-grams of token ids are counted in a set: each id must be an int
+                    raise RewardInputError(
+                        f"completion_ids[{row}] must be a list of token ids (ints), got {shown(units, 60)}",
+                        reward=self.__name__,
+                        row=row,
+                    )
             else:
                 units = word_units(completion_text(completions[row]))
             total = len(units) - n + 1
