@@ -34,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except RewardCoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        notes = " ".join(getattr(exc, "__notes__", ()))  # where it happened: "(in rewards.yaml, entry 2: ...)"
+        print(f"error: {exc}" + (f" {notes}" if notes else ""), file=sys.stderr)
         return 1
     except BrokenPipeError:  # `reward-core list | head`
         sys.stderr.close()
@@ -191,7 +192,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             "score_range_per_instance": reward.score_range_per_instance,
             "reason_codes": reward.reason_codes,
         }
-        print(json.dumps(data, indent=2))
+        print(json.dumps(data, indent=2, default=repr))  # a function's defaults may be any object
         return 0
     entry = reward.entry
     print(f"{reward.display_name}" + (f"  ({entry.provider})" if entry is not None else ""))
@@ -221,14 +222,29 @@ def _params_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_params(args: argparse.Namespace) -> dict[str, Any]:
-    params: dict[str, Any] = json.loads(args.params) if args.params else {}
+    from .errors import InvalidParamsError
+
+    params: dict[str, Any] = {}
+    if args.params is not None:
+        try:
+            params = json.loads(args.params)
+        except (ValueError, RecursionError) as exc:  # not JSON; an int past 4,300 digits; nesting past the stack
+            raise InvalidParamsError(
+                f"--params is not valid JSON ({str(exc)[:120]}); give one JSON object, e.g. --params "
+                "'{\"ngram_size\": 2}', or repeat -p KEY=VALUE"
+            ) from None
+        if not isinstance(params, dict):
+            raise InvalidParamsError(
+                f"--params must be one JSON object of parameter names to values, got {type(params).__name__}; "
+                "e.g. --params '{\"ngram_size\": 2}'"
+            )
     for item in args.param:
         key, sep, value = item.partition("=")
         if not sep:
             raise SystemExit(f"error: --param takes KEY=VALUE, got {item!r}")
         try:
             params[key] = json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON (or not JSON Python reads): the text itself
             params[key] = value
     return params
 

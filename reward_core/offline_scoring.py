@@ -24,13 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import MissingDependencyError, RewardCoreError
+from .errors import MissingDependencyError, RewardCoreError, RewardInputError, ScoreFileError
+from .interpolation import check_depth
 from .reasons import reason_code
 
 __all__ = ["score_file", "plot_scores", "ScoreSummary", "RewardStats", "row_columns"]
 
 #: Keys of a flat line that are not dataset columns.
 _RESERVED = frozenset({"prompt", "completion", "rewards", "reward"})
+#: Names no column may have: `reward.score(prompts, completions, **columns)` and a reward method's `self`.
+_CALL_NAMES = frozenset({"self", "reward"})
 PLOT_EXTRA = "pip install 'reward-core[plot]'"
 
 
@@ -147,11 +150,18 @@ def score_file(
 
     if plot is not None:
         _matplotlib()  # fail before scoring, not after
+        if _is_dir(plot) or not _is_dir(Path(plot).parent):
+            raise ScoreFileError(f"cannot save the plot to {str(plot)!r}: give a file path in an existing folder "
+                                 "(e.g. --plot scores.png)")
     rewards = spec if isinstance(spec, LoadedRewards) else load_rewards(spec, allow_version_drift=allow_version_drift)
     summary = ScoreSummary(rewards=[RewardStats(r.log_name) for r in rewards])
-    with open(input_path, encoding="utf-8") as lines:
-        total = sum(1 for _ in lines)
-    with open(output_path, "w", encoding="utf-8") if output_path is not None else _NoSink() as sink:
+    try:
+        with open(input_path, "rb") as lines:
+            total = sum(1 for _ in lines)
+    except OSError as exc:
+        raise ScoreFileError(f"the input {str(input_path)!r} cannot be read: {exc.strerror or exc}; give a JSONL "
+                             "file, one JSON object per line") from None
+    with _output(output_path) as sink:
         for batch in _batches(Path(input_path), batch_size, summary):
             rows = _score_batch(rewards, batch, summary)
             for line_no, row, scores, reasons in rows:
@@ -225,6 +235,28 @@ def _matplotlib() -> Any:
     return matplotlib
 
 
+def _output(path: str | Path | None) -> Any:
+    """The open output file (`_NoSink` without one); a directory, a missing folder or no permission is a
+    `ScoreFileError` before anything is scored."""
+    if path is None:
+        return _NoSink()
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        problem = "it is a directory" if _is_dir(path) else exc.strerror or str(exc)
+        raise ScoreFileError(
+            f"cannot write the output {str(path)!r}: {problem}; give a file path in an existing folder "
+            "(e.g. --output scored.jsonl)"
+        ) from None
+
+
+def _is_dir(path: str | Path) -> bool:
+    try:
+        return Path(path).is_dir()
+    except OSError:  # a name too long for the file system
+        return False
+
+
 class _NoSink:
     """Stands in for the output file when only the summary (or a plot) is wanted."""
 
@@ -243,22 +275,21 @@ def _same_score(recorded: Any, new: float | None) -> bool:
         return recorded is None and new is None
     if isinstance(recorded, bool) or not isinstance(recorded, (int, float)):
         return False
-    return math.isclose(recorded, new, rel_tol=1e-9, abs_tol=1e-12)
+    try:
+        return math.isclose(recorded, new, rel_tol=1e-9, abs_tol=1e-12)
+    except OverflowError:  # a recorded int beyond the float range: no score is that
+        return False
 
 
 def _batches(path: Path, size: int, summary: ScoreSummary) -> Iterator[list[tuple[int, dict[str, Any]]]]:
     batch: list[tuple[int, dict[str, Any]]] = []
-    with path.open(encoding="utf-8") as lines:
-        for line_no, line in enumerate(lines, start=1):
-            if not line.strip():
+    with path.open("rb") as lines:  # decoded line by line: one corrupt line is reported, not the whole file
+        for line_no, raw in enumerate(lines, start=1):
+            problem, row = _read_line(raw, line_no)
+            if problem is not None:
+                summary.bad_lines.append((line_no, problem))
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                summary.bad_lines.append((line_no, f"invalid JSON ({exc.msg} at column {exc.colno}); fix or remove the line"))
-                continue
-            if not isinstance(row, dict) or "completion" not in row:
-                summary.bad_lines.append((line_no, "expected a JSON object with a 'completion' key (and optionally 'prompt' and dataset columns)"))
+            if row is None:  # a blank line
                 continue
             batch.append((line_no, row))
             if len(batch) == size:
@@ -266,6 +297,33 @@ def _batches(path: Path, size: int, summary: ScoreSummary) -> Iterator[list[tupl
                 batch = []
     if batch:
         yield batch
+
+
+def _read_line(raw: bytes, line_no: int) -> tuple[str | None, dict[str, Any] | None]:
+    """(why the line is bad, None) or (None, the row); (None, None) for a blank line."""
+    try:
+        line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8", None
+    if not line.strip():
+        return None, None
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON ({exc.msg} at column {exc.colno}); fix or remove the line", None
+    except (ValueError, RecursionError) as exc:  # an integer past Python's 4,300 digits; nesting past its stack
+        return f"unreadable JSON ({type(exc).__name__}: {str(exc)[:120]}); fix or remove the line", None
+    if not isinstance(row, dict) or "completion" not in row:
+        return "expected a JSON object with a 'completion' key (and optionally 'prompt' and dataset columns)", None
+    try:
+        check_depth(row, "the line", RewardInputError)
+    except RewardInputError as exc:
+        return f"{exc}; fix or remove the line", None
+    taken = sorted(_CALL_NAMES & row_columns(row).keys())
+    if taken:
+        return (f"column(s) {taken} collide with the arguments every reward is called with; rename them "
+                f"(reserved: {sorted(_CALL_NAMES)})"), None
+    return None, row
 
 
 def _score_batch(rewards: Any, batch: list[tuple[int, dict[str, Any]]], summary: ScoreSummary) -> list:
