@@ -30,7 +30,7 @@ _EXPORTS = {
     "Completion": "completion",
     "ToolCall": "completion",
     "ToolResult": "completion",
-    "is_async_reward": "reward",
+    "is_async_reward": "calling",
     # why a completion got its score
     "with_reasons": "reasons",
     "Scored": "reasons",
@@ -46,7 +46,7 @@ _EXPORTS = {
     "GuardedReward": "guard",
     "check_scores": "guard",
     "RewardEntry": "registry",
-    "run_coroutine": "_sync",
+    "run_coroutine": "calling",
     "cpus_per_rank": "runtime",
     # serving (starlette/uvicorn/aiohttp load only when a server or a remote call needs them)
     "remote_rewards": "serving.client",
@@ -140,7 +140,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
         reload_plugins,
         reset_plugins,
     )
-    from ._sync import run_coroutine
+    from .calling import is_async_reward, run_coroutine
     from .registry import RewardEntry
     from .runtime import cpus_per_rank, local_world_size
     from .serving.client import remote_rewards
@@ -154,5 +154,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
         split_reasoning,
     )
     from .reasons import Scored, with_reasons
-    from .reward import BaseReward, RewardConfig, column, is_async_reward
+    from .reward import BaseReward, RewardConfig, column
     from .spec import LoadedRewards, ResolvedReward, get_reward, load_rewards, read_spec

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from numbers import Real
 from typing import Any
 
-from ._functions import reward_function
+from .calling import call_reward, is_async_reward, reward_function
 from .errors import (
     ColumnLengthError,
     InvalidParamsError,
@@ -25,7 +25,7 @@ from .errors import (
     RewardRowWarning,
 )
 from .reasons import GUARD_REASONS, Scored, reason_code
-from .reward import call_reward, completion_text, is_async_reward, prompt_text
+from .completion import completion_text, prompt_text
 
 __all__ = ["GuardedReward", "AsyncGuardedReward", "guard", "check_scores", "ON_ERROR"]
 

@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from .calling import call_reward, is_async_reward, reward_function
 from .completion import completion_text, prompt_text
 from .errors import ColumnLengthError, InvalidParamsError, MissingColumnError, RewardDefinitionError, RewardInputError
 
@@ -90,8 +91,6 @@ class BaseReward(ABC):
         installed), for frameworks that pickle reward functions or insist on functions. It is an
         `async def` when this reward's `__call__` is.
         """
-        from ._functions import reward_function
-
         return reward_function(self)
 
     def score(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
@@ -154,24 +153,6 @@ def format_score_range(bounds: tuple[float, float] | None) -> str:
     left = "(-inf" if low == -math.inf else f"[{low}"
     right = "+inf)" if high == math.inf else f"{high}]"
     return f"{left}, {right}"
-
-
-def is_async_reward(reward: Any) -> bool:
-    """True when calling `reward` returns a coroutine (an `async def` function or `__call__`), as TRL tests it."""
-    return inspect.iscoroutinefunction(reward) or inspect.iscoroutinefunction(getattr(reward, "__call__", None))
-
-
-def call_reward(reward: Any, prompts: list | None, completions: list, **kwargs: Any) -> Any:
-    """What `reward` returns, called from synchronous code with keyword arguments as TRL calls it.
-
-    An async reward (`is_async_reward`) runs to completion on reward-core's background event loop
-    (`run_coroutine`). The `score` method of every reward, guarded or not, is this.
-    """
-    if is_async_reward(reward):
-        from ._sync import run_coroutine  # asyncio loads only when an async reward needs it
-
-        return run_coroutine(reward(prompts=prompts, completions=completions, **kwargs))
-    return reward(prompts=prompts, completions=completions, **kwargs)
 
 
 def column(

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import RewardInputError
-from ..reward import is_async_reward
+from ..calling import is_async_reward
 from .errors import BadRequestError, PayloadTooLargeError
 
 __all__ = ["RewardService", "Batch", "RewardThread", "RewardAborted", "weighted_total", "finite_or",
@@ -333,7 +333,7 @@ class RewardService:
 
     def score_sync(self, batch: Batch) -> dict[str, Any]:
         """`score` from synchronous code (file modules run in-process, without a server)."""
-        from .._sync import run_coroutine
+        from ..calling import run_coroutine
 
         return run_coroutine(self.score(batch))
 

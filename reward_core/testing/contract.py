@@ -13,7 +13,8 @@ from .. import get_reward
 from ..guard import GuardedReward, check_scores
 from ..completion import completion_text, split_reasoning
 from ..reasons import reason_code
-from ..reward import call_reward, format_score_range, is_async_reward, score_bounds
+from ..calling import call_reward, is_async_reward
+from ..reward import format_score_range, score_bounds
 
 __all__ = [
     "ContractViolation",
