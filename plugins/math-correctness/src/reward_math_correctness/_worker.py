@@ -12,6 +12,7 @@ import re
 import sys
 from typing import Any
 
+from .choice import choice_gold, read_choice, strip_choice_label
 from .text import LATEX_WORD, fast_number, is_prose, numbers_equal, ungroup_number
 from .verdict import Verdict
 
@@ -257,6 +258,14 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
     """
     from math_verify import verify
 
+    letters = choice_gold(gold)
+    if letters is not None:
+        # a multiple-choice gold: the choice the answer makes, whatever else it says (`C) 2`, "option C")
+        if answer is None:
+            return Verdict.GOLD_OK, None, None
+        return (Verdict.CORRECT if read_choice(answer, mode) == letters else Verdict.WRONG), None, answer
+    if answer is not None and mode == "answer":
+        answer = strip_choice_label(answer)  # `\textbf{(B)}\ 9` against the gold 9: the option's value
     word = word_of(gold)
     if word is not None:
         # a word gold compares as a word: "no" is not the product n·o, so `on` is not "no"

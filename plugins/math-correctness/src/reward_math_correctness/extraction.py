@@ -70,7 +70,8 @@ _LAST_ANSWER_LINE = re.compile(
 )
 _LEADING_VALUE = re.compile(
     r"\s*(?P<value>\$[^$\n]{1,200}\$|[-+]?\d+(?:,\d{3})*(?:\.\d+)?)"
-    r"(?=\s*,\s*(?:since|because|as|which|not|so|and|but)\b|\s+(?:since|because|as|which)\b)",
+    r"(?=\s*,\s*(?:since|because|as|which|not|so|and|but)\b|\s+(?:since|because|as|which)\b)"
+    r"(?!.*\b(?:option|choice)\s+\(?[A-J]\b)",  # "23, which is option C": the choice is the answer
     re.IGNORECASE,
 )
 _ASSERTED = re.compile(
@@ -93,7 +94,10 @@ _MATH_WORDS = frozenset(
     "and sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh log exp lim max min gcd lcm det mod inf infty "
     "sqrt frac pmatrix bmatrix matrix array".split()
 )
-_HAS_MATH = re.compile(r"[0-9$]|\\[(\[]|\\[A-Za-z]+")
+# Mathematics, or a choice: a lone option letter (`**C**`, `(C)`), "option C", or a clause ending on a letter.
+_HAS_MATH = re.compile(
+    r"[0-9$]|\\[(\[]|\\[A-Za-z]+|^\W*\(?[A-J]\)?\W*$|(?<![\w'’])\(?[B-HJ]\)?(?![\w'’])|(?<=\s)\(?A\)?(?![\w'’])"
+)
 _CLOSING_REMARK = re.compile(
     r"(?:i\s+)?hope\s+(?:it|this|that)\s+(?:is\s+(?:correct|right|helpful|clear)|helps)|let\s+me\s+know\b.{0,80}"
     r"|good\s+luck|thanks?(?:\s+you)?(?:\s+for\b.{0,60})?|that'?s\s+(?:it|all)|done|q\.?e\.?d|the\s+end|[∎□■]",

@@ -5,7 +5,7 @@
 Every attack states something other than one committed answer equal to the gold (a hedge, a negation, a
 bound, two values, an answer only in reasoning, a number in another base...) and must score 0; its control
 writes the gold plainly, in the same style, and must score 1. Families follow issue 24's table, plus
-retractions and cut-off completions (issue 19) and a few more. Templates take `{g}` (the gold as written in
+retractions, cut-off completions and choice answers (issue 19) and a few more. Templates take `{g}` (the gold as written in
 prose), `{G}` (the gold as written in LaTeX) and `{w}` (a wrong value); numeric templates are filled with
 every numeric gold, LaTeX templates with every gold.
 """
@@ -234,6 +234,18 @@ SPECIAL = [
     ("word golds", r"\text{Monday}", r"\boxed{\text{Monday or Tuesday}}", r"\boxed{\text{Monday}}"),
     ("word golds", "odd", r"\boxed{dod}", r"\boxed{odd}"),
     ("the value is not the phrase's last number", "72", r"\boxed{72_{8}}", r"\boxed{72_{10}}"),
+    ("choice answers", "C", "The answer is A or C.", "The answer is C."),
+    ("choice answers", "C", r"\boxed{A \text{ or } C}", r"\boxed{C}"),
+    ("choice answers", "C", "Maybe C.", "So C."),
+    ("choice answers", "C", "Not C.", "Answer: C) 2"),
+    ("choice answers", "C", r"\boxed{\text{A, C}}", r"\boxed{\text{C}}"),
+    ("choice answers", "C", "It is not C.", "It is C, not B."),
+    ("choice answers", "C", "<thinking>C</thinking> I do not know.", "<thinking>B?</thinking> **C**"),
+    ("choice answers", "C", "Answer: C\nActually, it might be B.", "Answer: C\nI hope it is correct."),
+    ("choice answers", "C", "The answer is C?", "Options A, B and D are wrong, so C."),
+    ("choice answers", r"\text{A, C}", r"\boxed{\text{A, B, C}}", r"\boxed{\text{C, A}}"),
+    ("choice answers", r"\text{A, C}", r"\boxed{A}", r"\boxed{\text{A}, \text{C}}"),
+    ("choice answers", "B", r"\boxed{\textbf{(B)}\ 9 \text{ or } \textbf{(C)}\ 10}", r"\boxed{\textbf{(B)}\ 9}"),
     ("the value is not the phrase's last number", "18", r"\boxed{18_{8}}", r"\boxed{22_{8}}"),
     ("the value is not the phrase's last number", "72", r"\boxed{(72)_{9}}", r"\boxed{(80)_{9}}"),
 ]
