@@ -80,3 +80,31 @@ def test_choice_helpers():
     assert choice_gold("x") is None and choice_gold("72") is None and choice_gold("AB") is None
     assert read_choice("C) 2", "answer") == frozenset("C")
     assert read_choice("Options A, B and D are wrong, so C", "sentence") == frozenset("C")
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        ("3+4i", r"\boxed{3 + 4 i}"),
+        ("3+4i", r"\boxed{3+4\mathrm{i}}"),
+        (r"(-\infty,3]", r"\boxed{(-∞, 3]}"),
+        (r"\sqrt{2}", r"\boxed{√2}"),
+        (r"0.\overline{3}", r"\boxed{0.\bar{3}}"),
+        (r"0.\overline{3}", r"\boxed{0.333\ldots}"),
+        (r"0.\overline{3}", r"\boxed{\frac{1}{3}}"),
+        (r"\frac{1}{6}", r"\boxed{0.1\overline{6}}"),
+        ("1011_2", r"\boxed{(1011)_2}"),
+        ("11", r"\boxed{1011_2}"),
+    ],
+)
+def test_notation_math_verify_misreads(reward, gold, completion):
+    """Issue 19's notation rows: unicode signs, the imaginary unit, repeating decimals, base subscripts."""
+    assert reward(prompts=["q"], completions=[completion], answer=[gold]) == [1.0]
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [("3+4i", r"\boxed{3 + 5 i}"), (r"0.\overline{3}", r"\boxed{0.333}"), (r"\sqrt{2}", r"\boxed{√3}"), ("11", r"\boxed{1011_3}")],
+)
+def test_notation_near_misses_stay_wrong(reward, gold, completion):
+    assert reward(prompts=["q"], completions=[completion], answer=[gold]) == [0.0]

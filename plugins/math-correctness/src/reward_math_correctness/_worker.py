@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from .choice import choice_gold, read_choice, strip_choice_label
-from .text import LATEX_WORD, fast_number, is_prose, numbers_equal, ungroup_number
+from .text import LATEX_WORD, fast_number, is_prose, normalize_notation, numbers_equal, ungroup_number
 from .verdict import Verdict
 
 _CACHE_LIMIT = 4096
@@ -54,6 +54,8 @@ _LATEX_NAMES = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}|\\[a-zA-Z]+")
 
 def _parse(text: str, *, gold: bool = False, mode: str = "answer") -> list:
     from math_verify import parse
+
+    text = normalize_notation(text)
 
     config = _extraction_config()
     if mode == "sentence":

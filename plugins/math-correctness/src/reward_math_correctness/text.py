@@ -10,7 +10,8 @@ import re
 from fractions import Fraction
 
 __all__ = [
-    "gold_text", "fast_number", "numbers_equal", "ungroup_number", "absurd_reason", "cost_hint", "LATEX_WORD", "is_prose"
+    "gold_text", "fast_number", "numbers_equal", "ungroup_number", "absurd_reason", "cost_hint", "normalize_notation",
+    "LATEX_WORD", "is_prose",
 ]
 
 #: A LaTeX command that wraps words rather than mathematics, with its argument (no nested braces): the prose
@@ -275,3 +276,38 @@ def cost_hint(answer: str | None) -> int:
         return 0
     hint = sum(len(m.group(1)) for m in _BIG_POWER.finditer(answer)) + len(_BIG_NUMBER.findall(answer))
     return hint + (len(answer) > 300)
+
+
+_UNICODE = {"∞": "\\infty ", "π": "\\pi ", "−": "-", "×": "\\times ", "·": "\\cdot ", "≤": "\\le ", "≥": "\\ge ",
+            "≠": "\\ne ", "÷": "\\div "}
+_SQRT_SIGN = re.compile(r"√\s*(\d+(?:\.\d+)?|[a-zA-Z]|\{[^{}]*\}|\([^()]*\))")
+_IMAGINARY = re.compile(r"\\math(?:rm|it)\s*\{\s*i\s*\}|(?<=[\d}])\s+i\b")
+_BAR = re.compile(r"\\(?:bar|dot)\s*\{(\d+)\}|\\(?:bar|dot)\s*(\d)")
+_DOTS = re.compile(r"(\d*)\.(\d*?)((\d)\4\4+|(\d{2,3})\5\5+)\s*(?:\\ldots|\\cdots|\.\.\.|…)")
+_REPEATING = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\overline\s*\{(\d+)\}")
+
+
+def normalize_notation(text: str) -> str:
+    """Notation math-verify misreads, in forms it reads: unicode signs (`∞`, `√2`, `π`, `−`, `≤`), the imaginary
+    unit written `\\mathrm{i}` or spaced (`4 i`), and repeating decimals (`0.\\bar{3}`, `0.333\\ldots`,
+    `0.1\\overline{6}`) as the exact fraction they are.
+
+    >>> normalize_notation(r"0.\\bar{3}"), normalize_notation("(-∞, 3]"), normalize_notation(r"3+4\\mathrm{i}")
+    ('\\frac{1}{3}', '(-\\infty , 3]', '3+4i')
+    """
+    if not any(c in text for c in "∞π−×·≤≥≠÷√\\. i…"):
+        return text
+    for sign, latex in _UNICODE.items():
+        text = text.replace(sign, latex)
+    text = _SQRT_SIGN.sub(lambda m: "\\sqrt{" + m.group(1).strip("{}()") + "}", text)
+    text = _IMAGINARY.sub("i", text)
+    text = _BAR.sub(lambda m: "\\overline{" + (m.group(1) or m.group(2)) + "}", text)
+    text = _DOTS.sub(lambda m: f"{m.group(1)}.{m.group(2)}\\overline{{{m.group(4) or m.group(5)}}}", text)
+    return _REPEATING.sub(_repeating_fraction, text)
+
+
+def _repeating_fraction(match: re.Match[str]) -> str:
+    whole, fixed, repeat = match.group(1) or "0", match.group(2), match.group(3)
+    value = Fraction(int(whole)) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+    value += Fraction(int(repeat), (10 ** len(repeat) - 1) * 10 ** len(fixed))
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
