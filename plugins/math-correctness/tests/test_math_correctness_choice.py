@@ -108,3 +108,22 @@ def test_notation_math_verify_misreads(reward, gold, completion):
 )
 def test_notation_near_misses_stay_wrong(reward, gold, completion):
     assert reward(prompts=["q"], completions=[completion], answer=[gold]) == [0.0]
+
+
+@pytest.mark.parametrize(
+    "gold, completion, score",
+    [
+        (r"\text{Monday}", "The answer is Monday.", 1.0),
+        (r"\text{odd}", "Therefore the function is odd.", 1.0),
+        (r"\text{odd}", "Therefore the function is not odd.", 0.0),
+        (r"\text{odd}", "The answer is even.", 0.0),
+        (r"\text{odd}", "Maybe the function is odd.", 0.0),
+        ("no", r"\boxed{on}", 0.0),
+        (r"\$18.90", "Each notebook is $3.78, so five of them cost 5 x $3.78 = $18.90.", 1.0),
+        (r"\$18.90", r"\boxed{18.90}", 1.0),
+        (r"\$1{,}250", r"\boxed{\$1,250}", 1.0),
+    ],
+)
+def test_word_answers_in_prose_and_dollar_golds(reward, gold, completion, score):
+    """A word answer is read in the final sentence with the same refusals; a dollar gold is never None."""
+    assert reward(prompts=["q"], completions=[completion], answer=[gold]) == [score]

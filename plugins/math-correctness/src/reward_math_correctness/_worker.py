@@ -79,7 +79,8 @@ def _parse(text: str, *, gold: bool = False, mode: str = "answer") -> list:
 def parse_gold(gold: str) -> list:
     parsed = _gold_cache.get(gold)
     if parsed is None:
-        parsed = _parse(gold, gold=True)
+        # an escaped dollar sign is money, not a math delimiter: `\$18.90`, `\$1{,}250` are numbers
+        parsed = _parse(gold.replace("\\$", "") if "\\$" in gold else gold, gold=True)
         if parsed and isinstance(parsed[0], str):
             if ("$" not in gold and "\\" not in gold) or gold.count("{") != gold.count("}"):
                 # plain text whose only reading is itself ("???"), or truncated LaTeX (`\\frac{`): nothing to

@@ -79,6 +79,15 @@ _ASSERTED = re.compile(
     r"(?=\s*,\s*(?:since|because|as|which|not)\b|\s+(?:since|because|as)\b)",
     re.IGNORECASE,
 )
+_ONE_WORD = re.compile(r"\s*(?:\*\*|__)?\s*([A-Za-z]{2,20})\s*(?:\*\*|__)?\s*")
+# Words that answer a question on their own (parity, truth, days, months...), closing a final sentence.
+_ANSWER_WORDS = (
+    "yes|no|true|false|odd|even|neither|both|none|positive|negative|zero|prime|composite|rational|irrational|"
+    "finite|infinite|convergent|divergent|increasing|decreasing|possible|impossible|monday|tuesday|wednesday|"
+    "thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|"
+    "november|december"
+)
+_ANSWER_WORD_END = re.compile(rf"\b(?:is|are)\s+(?:\*\*)?({_ANSWER_WORDS})(?:\*\*)?\W*$", re.IGNORECASE)
 _STARTS_WITH_MATH = re.compile(r"\s*(?:\$|\\[(\[]|\\boxed|[-+]?\.?\d|\()")
 
 _MATH_SPAN = re.compile(
@@ -311,6 +320,9 @@ def _read_span(text: str, rule: str, max_chars: int) -> Extraction | None:
     whole = _whole(text, max_chars)
     if whole is not None:
         return Extraction(whole.answer, rule, whole.mode, whole.refusal)
+    word = _ONE_WORD.fullmatch(text.rstrip(".!"))
+    if word is not None:
+        return _checked(word.group(1), rule, "answer")  # a word answer: "The answer is Monday."
     leading = _LEADING_VALUE.match(text)
     if leading is not None:
         # "72, since 72 divides 144", "72, not 70": the value the sentence asserts comes first
@@ -377,6 +389,9 @@ def _last_sentence(final: str, max_chars: int) -> Extraction | None:
                     return Extraction(sentence, "last_sentence", refusal="a list of candidates")
                 return _checked(sentence[-max_chars:], "last_sentence", "answer")
             return _checked(sentence[-max_chars:], "last_sentence", "sentence")
+        said = _ANSWER_WORD_END.search(sentence)
+        if said is not None and finished:
+            return _checked(said.group(1), "last_sentence", "answer")  # "Therefore the function is odd."
         if not (_CLOSING_REMARK.fullmatch(sentence.rstrip(".!?… ")) or not _WORDLIKE.search(sentence)) or not finished:
             return None  # the final sentence has no mathematics and closes nothing: no final answer
     return None
