@@ -335,15 +335,13 @@ def _score_batch(rewards: Any, batch: list[tuple[int, dict[str, Any]]], summary:
             start = time.perf_counter()
             results.append(resolved.reward.score(**columns))
             stats.seconds += time.perf_counter() - start
-    except RewardCoreError:
-        if len(batch) == 1:
-            raise
+    except RewardCoreError as exc:
+        if len(batch) == 1:  # the line is bad: reported and skipped (also when it is a batch of its own)
+            summary.bad_lines.append((batch[0][0], str(exc)))
+            return []
         rows = []
         for item in batch:
-            try:
-                rows += _score_batch(rewards, [item], summary)
-            except RewardCoreError as exc:
-                summary.bad_lines.append((item[0], str(exc)))
+            rows += _score_batch(rewards, [item], summary)
         return rows
     rows = []
     given = [(r.log_name, stats, result.reasons) for r, stats, result in zip(rewards, summary.rewards, results)
