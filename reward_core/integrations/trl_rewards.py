@@ -13,6 +13,12 @@ hand TRL one message holding what the function is about: the answering message f
 token ids), the model's own words with the parsed reasoning
 back in `<think>` for the others (`completion_text`), so a model that reasons is not scored as one that
 does not. Tool results are never passed on.
+
+Speed: `trl.accuracy_reward`, `trl.reasoning_accuracy_reward` and `trl.cosine_scaled` run TRL's math-verify,
+whose own limits are per row and only in the main thread: up to 10 s to parse and 5 s to verify (about 5 s each
+for towers such as `\boxed{9^{9^{9^{9}}}}`, scored 0.0 when it gives up). Off the main thread TRL turns those
+limits off, and such a tower may not finish at all. The adapters keep TRL's scores exactly, so they add no
+bound of their own; `math.answer_correctness` refuses such answers up front and bounds each batch.
 """
 
 from __future__ import annotations
@@ -98,6 +104,10 @@ class SolutionConfig(RewardConfig):
 
 class TrlAccuracyReward(_TrlReward):
     """TRL's `accuracy_reward`: 1.0 when math-verify finds the answer equal to the gold, None when it can't parse.
+
+    TRL's scores exactly, at TRL's speed: math-verify may spend about 5 s on an answer like
+    `\\boxed{9^{9^{9^{9}}}}` (its per-row limit; none off the main thread). `math.answer_correctness` bounds
+    each batch.
 
     >>> from reward_core import get_reward
     >>> reward = get_reward("trl.accuracy_reward", solution_column="answer")
