@@ -53,7 +53,7 @@ def render(text: str) -> str:
     """`text` as it renders: hidden conditionals, phantoms and size commands removed.
 
     >>> render(r"70 \\iffalse 72 \\fi"), render(r"\\phantom{70} 72"), render(r"\\tiny 70 \\Huge 72")
-    ('70 ', ' 72', ' 70  72')
+    ('70 ', ' 72', '  70   72')
     """
     if "\\if" in text:
         pieces: list[str] = []
@@ -286,7 +286,7 @@ def context_refusal(text: str, start: int, end: int, value: str | None) -> str |
     `value` is the answer as read (for the comparison with values stated after it).
 
     >>> context_refusal("It is not 72.", 10, 12, "72"), context_refusal("So the total is 72 cm.", 16, 18, "72")
-    ('negated answer', None)
+    ("not the value ('not')", None)
     """
     head = text[max(0, start - _SENTENCE_WINDOW) : start]
     cut = _SENTENCE_START.match(head)

@@ -292,8 +292,8 @@ def normalize_notation(text: str) -> str:
     unit written `\\mathrm{i}` or spaced (`4 i`), and repeating decimals (`0.\\bar{3}`, `0.333\\ldots`,
     `0.1\\overline{6}`) as the exact fraction they are.
 
-    >>> normalize_notation(r"0.\\bar{3}"), normalize_notation("(-∞, 3]"), normalize_notation(r"3+4\\mathrm{i}")
-    ('\\frac{1}{3}', '(-\\infty , 3]', '3+4i')
+    >>> print(normalize_notation(r"0.\\bar{3}"), normalize_notation("(-∞, 3]"), normalize_notation(r"3+4\\mathrm{i}"))
+    \\frac{1}{3} (-\\infty , 3] 3+4i
     """
     if not any(c in text for c in "∞π−×·≤≥≠÷√\\. i…"):
         return text
