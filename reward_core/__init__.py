@@ -14,7 +14,7 @@ import importlib
 
 TYPE_CHECKING = False  # not `from typing import ...`: typing alone would double the cost of this import
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # public name -> private module that defines it
 _EXPORTS = {
@@ -38,11 +38,11 @@ _EXPORTS = {
     "ParamInfo": "params",
     "describe_params": "params",
     # resolution and specs
-    "get_reward": "spec",
-    "load_rewards": "spec",
+    "get_reward": "resolve",
+    "load_rewards": "resolve",
     "read_spec": "spec",
-    "LoadedRewards": "spec",
-    "ResolvedReward": "spec",
+    "LoadedRewards": "resolve",
+    "ResolvedReward": "resolve",
     "GuardedReward": "guard",
     "check_scores": "guard",
     "RewardEntry": "registry",
@@ -81,6 +81,7 @@ _EXPORTS = {
     "MissingColumnError": "errors",
     "RewardOutputError": "errors",
     "RewardVersionDriftError": "errors",
+    "ScoreFileError": "errors",
     "MissingDependencyError": "errors",
     "RewardPluginWarning": "errors",
     "RewardRowWarning": "errors",
@@ -120,6 +121,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
         RewardPluginWarning,
         RewardRowWarning,
         RewardVersionDriftError,
+        ScoreFileError,
         RewardVersionDriftWarning,
         SpecError,
         UnknownRewardError,
@@ -155,4 +157,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names above loa
     )
     from .reasons import Scored, with_reasons
     from .reward import BaseReward, RewardConfig, column
-    from .spec import LoadedRewards, ResolvedReward, get_reward, load_rewards, read_spec
+    from .resolve import LoadedRewards, ResolvedReward, get_reward, load_rewards
+    from .spec import read_spec

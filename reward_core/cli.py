@@ -176,10 +176,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .plugins import plugin_host
+    from .resolve import target_of
     from .reward import format_score_range
 
-    reward = plugin_host().target(args.name)
+    reward = target_of(args.name)
     params, score_range, doc = reward.params, reward.score_range, reward.doc
     if args.json:
         data = reward.entry.as_json() if reward.entry is not None else {"name": reward.name, "target": reward.name}
@@ -313,7 +313,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .spec import ENV_ALLOW_VERSION_DRIFT
+    from .manifest import ENV_ALLOW_VERSION_DRIFT
     from .train import run
 
     if getattr(args, "allow_version_drift", False):  # train loads its --config through load_rewards

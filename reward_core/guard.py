@@ -20,6 +20,7 @@ from .errors import (
     ColumnLengthError,
     InvalidParamsError,
     MalformedCompletionError,
+    RewardCoreError,
     RewardInputError,
     RewardOutputError,
     RewardRowWarning,
@@ -27,7 +28,7 @@ from .errors import (
 from .reasons import GUARD_REASONS, Scored, reason_code
 from .completion import completion_text, prompt_text
 
-__all__ = ["GuardedReward", "AsyncGuardedReward", "guard", "check_scores", "ON_ERROR"]
+__all__ = ["GuardedReward", "AsyncGuardedReward", "guard", "check_scores", "check_on_error", "ON_ERROR"]
 
 #: What a guarded reward does when it fails: stop (raise), or score the failing rows None and go on (skip).
 ON_ERROR = ("raise", "skip")
@@ -60,8 +61,7 @@ class GuardedReward:
     """
 
     def __init__(self, reward: Callable[..., Any], name: str, entry: Any = None, on_error: str = "raise") -> None:
-        if on_error not in ON_ERROR:
-            raise InvalidParamsError(f"reward {name!r}: on_error must be one of {ON_ERROR}, got {on_error!r}")
+        check_on_error(on_error, f"reward {name!r}")
         self.reward = reward
         self.entry = entry
         self.on_error = on_error
@@ -255,6 +255,13 @@ class AsyncGuardedReward(GuardedReward):
             results = await asyncio.gather(*(self.reward(**row) for row in rows), return_exceptions=True)
             return self._salvage(results, kwargs)
         return self._checked(scores, len(completions), kwargs)
+
+
+def check_on_error(value: Any, where: str, error: type[RewardCoreError] = InvalidParamsError) -> str:
+    """`value` when it is a failure policy of `ON_ERROR`; else `error` saying so, prefixed by `where`."""
+    if not isinstance(value, str) or value not in ON_ERROR:
+        raise error(f"{where}: on_error must be one of {list(ON_ERROR)}, got {value!r}")
+    return value
 
 
 def guard(reward: Callable[..., Any], name: str, entry: Any = None, on_error: str = "raise") -> GuardedReward:

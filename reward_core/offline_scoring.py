@@ -146,7 +146,7 @@ def score_file(
     with its line number and skipped; the others are scored. With `plot`, saves a histogram per reward and
     of the weighted total there (PNG; needs matplotlib, checked before anything is scored).
     """
-    from .spec import LoadedRewards, load_rewards
+    from .resolve import LoadedRewards, load_rewards
 
     if plot is not None:
         _matplotlib()  # fail before scoring, not after

@@ -17,6 +17,7 @@ from typing import Any
 
 import pluggy
 
+from ._version import __version__
 from .errors import PluginLoadError, RewardPluginWarning
 from .hookspecs import ENTRY_POINT_GROUP, PROJECT_NAME
 from .registry import IN_PROCESS, RewardEntry, RewardRegistry, canonical_distribution, make_entry
@@ -256,13 +257,8 @@ class PluginHost:
         return discovery.registry.resolve(name, broken=[b.distribution for b in discovery.broken])
 
     def target(self, name: str) -> RewardTarget:
-        """What `name` resolves to, imported: its kind, params, score range and documentation, and `build()`.
-
-        `name` is a registered name (bare, versioned or alias) or an import path `"package.module:attr"`. Both
-        `load_rewards` and `reward-core show` ask this, so they agree on what a name is.
-        """
-        if ":" in name:
-            return RewardTarget.from_import_path(name)
+        """What a registered name (bare, versioned or alias) resolves to, imported: its kind, params, score
+        range and documentation, and `build()`. Import paths are `reward_core.resolve.target_of`'s."""
         entry = self.resolve(name)
         return RewardTarget(name=name, target=entry.load(), entry=entry)
 
@@ -305,7 +301,7 @@ class PluginHost:
     def _sources(self, settings: PluginSettings) -> list[_Source]:
         sources = []
         if _BUILTIN_DISTRIBUTION not in settings.deny:  # built-ins ignore the allow-list (like llm's)
-            sources.append(_Source(_BUILTIN_DISTRIBUTION, _own_version(), _BUILTIN_MODULE, _import_builtin))
+            sources.append(_Source(_BUILTIN_DISTRIBUTION, __version__, _BUILTIN_MODULE, _import_builtin))
         for ep in self._scan():
             distribution, version = _distribution(ep)
             key = canonical_distribution(distribution)
@@ -470,7 +466,3 @@ def _caller_stacklevel() -> int:
     return level
 
 
-def _own_version() -> str:
-    from . import __version__
-
-    return __version__

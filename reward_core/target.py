@@ -1,7 +1,8 @@
 """What a reward name points at, and how it becomes an instance: its kind, params, score range and docs.
 
-`PluginHost.target(name)` returns a `RewardTarget`; `load_rewards` builds instances from it and
-`reward-core show` describes it, so both read a reward the same way.
+`reward_core.resolve.target_of(name)` returns a `RewardTarget` (through `PluginHost.target` for a registered
+name); `load_rewards` builds instances from it and `reward-core show` describes it, so both read a reward the
+same way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .interpolation import EnvironmentText, check_depth
 from .params import ParamInfo, build_config, config_params, describe_params
 from .registry import RewardEntry, import_target
 
-__all__ = ["RewardTarget"]
+__all__ = ["RewardTarget", "is_import_path", "module_of"]
 
 Kind = Literal["configured class", "reward class", "class", "instance", "function"]
 
@@ -27,6 +28,16 @@ _SCALARS: dict[str, type] = {"int": int, "float": float, "bool": bool}
 
 #: Arguments every reward receives from the trainer, never parameters.
 _CALL_ARGUMENTS = frozenset({"prompts", "completions"})
+
+
+def is_import_path(name: str) -> bool:
+    """Whether `name` is an import path (`"package.module:attr"`) rather than a registered reward name."""
+    return ":" in name
+
+
+def module_of(path: str) -> str:
+    """The module of an import path (`"package.module"` of `"package.module:attr"`)."""
+    return path.partition(":")[0]
 
 
 @dataclasses.dataclass(frozen=True)

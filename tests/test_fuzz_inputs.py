@@ -65,7 +65,7 @@ REWARDS = {
 }
 #: Import paths a user may write, right and wrong (a fixed list: importing random modules has side effects).
 IMPORT_PATHS = [":x", ".x:y", "x:", "reward_core:BaseReward", "builtins:range", "builtins:len", "typing:Any",
-                "reward_core.spec:LoadedRewards", "os:getcwd", "os:sep", "no_such_module:f", "reward_core:nope",
+                "reward_core.resolve:LoadedRewards", "os:getcwd", "os:sep", "no_such_module:f", "reward_core:nope",
                 "reward_core.integrations.trl_rewards:TrlThinkFormatReward"]
 NAMES = [*REWARDS, *IMPORT_PATHS, "math.answer_correctness.v1", "math.answer_correctness.v9", "trl.", "", "a.b.c",
          "judge.nope", "Math.Think_Format"]

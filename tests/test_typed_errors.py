@@ -70,7 +70,7 @@ def test_deep_params_and_huge_weights_are_spec_errors():
     ("reward_core:BaseReward", RewardDefinitionError, "abstract class"),
     ("builtins:range", RewardDefinitionError, "could not be built"),
     ("typing:Any", RewardDefinitionError, "could not be built"),
-    ("reward_core.spec:LoadedRewards", RewardDefinitionError, "could not be built"),
+    ("reward_core.resolve:LoadedRewards", RewardDefinitionError, "could not be built"),
     ("builtins:len", RewardDefinitionError, "not a reward"),
 ])
 def test_import_paths_that_are_no_reward(path, error, says):

@@ -94,7 +94,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from ..spec import ENV_ALLOW_VERSION_DRIFT
+    from ..manifest import ENV_ALLOW_VERSION_DRIFT
     from .server import check_bind, read_token
 
     if args.allow_version_drift:

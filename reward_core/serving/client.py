@@ -471,7 +471,7 @@ def remote_rewards(url: str, token_env: str | None = None, timeout: float = 180.
     of a batch the server never answered are None (TRL skips them). `manifest()` asks the server.
     """
     from ..guard import guard
-    from ..spec import LoadedRewards, ResolvedReward
+    from ..resolve import LoadedRewards, ResolvedReward
 
     client = RewardClient(url, token_env, timeout=timeout, retries=retries, backoff=backoff,
                           max_retry_after=max_retry_after)

@@ -150,7 +150,7 @@ class RewardService:
 
     def __init__(self, spec: Any, *, max_batch: int = DEFAULT_MAX_BATCH, log_batches: bool = False,
                  reward_timeout: float = DEFAULT_REWARD_TIMEOUT) -> None:
-        from ..spec import LoadedRewards, load_rewards
+        from ..resolve import LoadedRewards, load_rewards
 
         self.loaded = spec if isinstance(spec, LoadedRewards) else load_rewards(spec)
         self.max_batch = max_batch
