@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) $(CONSTR
 	touch $@
 
 # The main job: GRPOTrainer teaches a small local model until its rewards rise (about two minutes on a CPU); rewards
-# by name from reward_core/configs/demo.yaml; the curves land in outputs/grpo-demo/rewards.png.
+# by name from reward_core/apps/configs/demo.yaml; the curves land in outputs/grpo-demo/rewards.png.
 demo: setup
 	$(VENV)/bin/reward-core list
 	$(VENV)/bin/reward-core train --output-dir outputs/grpo-demo

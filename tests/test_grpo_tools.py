@@ -8,12 +8,12 @@ import json
 import pytest
 
 import reward_core
-from reward_core import report
+from reward_core.apps import report
 
 pytest.importorskip("reward_math_correctness")
 pytest.importorskip("reward_tool_use")
 
-MULTIPLY = "reward_core.integrations.tiny_tools:multiply"
+MULTIPLY = "reward_core.apps.tiny_tools:multiply"
 SPEC = [
     {"name": "math.answer_correctness", "weight": 1.0},
     {"name": "tools.valid_calls", "weight": 0.25, "params": {"tools": [MULTIPLY]}},
@@ -27,7 +27,7 @@ def caller():
     """A tokenizer with TRL's Qwen3 template and a small model warm-started to call `multiply` (a few seconds)."""
     import torch
 
-    from reward_core.integrations import tiny, tiny_tools
+    from reward_core.apps import tiny, tiny_tools
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -46,7 +46,7 @@ def _train(tmp_path, caller, reward_funcs, weights, **trainer_kwargs):
     import torch
     from trl import GRPOConfig, GRPOTrainer
 
-    from reward_core.integrations import tiny_tools
+    from reward_core.apps import tiny_tools
 
     tokenizer, model = caller
     args = GRPOConfig(
@@ -80,7 +80,7 @@ def _trajectory(completion) -> bool:
 
 
 def test_tool_trajectories_reach_the_rewards_by_name_and_are_scored(tmp_path, caller):
-    from reward_core.integrations.tiny_tools import multiply
+    from reward_core.apps.tiny_tools import multiply
 
     rewards = reward_core.load_rewards(SPEC)
     log = report.CompletionLog()

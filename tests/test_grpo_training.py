@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import reward_core
-from reward_core import report
+from reward_core.apps import report
 from reward_core.train import DEFAULT_CONFIG as DEMO_CONFIG
 
 pytest.importorskip("reward_math_format")
@@ -28,7 +28,7 @@ def test_grpo_trains_with_format_correctness_and_judge_rewards_by_name(tmp_path)
     from trl import GRPOConfig, GRPOTrainer
     from trl.trainer.utils import is_async_callable
 
-    from reward_core.integrations import tiny
+    from reward_core.apps import tiny
     from reward_deepeval_judge_testing import JudgeServer
 
     threads: list[str] = []

@@ -421,7 +421,7 @@ def test_grpo_trainer_scores_through_remote_rewards_and_goes_on_when_the_server_
     from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
-    from reward_core.integrations import tiny
+    from reward_core.apps import tiny
 
     with server(tmp_path, MATH_SPEC) as (url, process):
         # what a launcher shipping the rewards to another process would hand the trainer: an unpickled copy

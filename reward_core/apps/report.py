@@ -308,7 +308,7 @@ class CompletionLog:
 
     def wrap(self, reward_funcs: Sequence[Any]) -> list[Any]:
         """The reward functions to pass to `GRPOTrainer`, recording into this log."""
-        from .calling import is_async_reward
+        from ..calling import is_async_reward
 
         wrapped = []
         for func in reward_funcs:
