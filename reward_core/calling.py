@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .errors import RewardCoreError
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -127,8 +129,6 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
         running = None
     if running is loop:
         coro.close()
-        from .errors import RewardCoreError
-
         raise RewardCoreError(
             "reward_core: a synchronous reward call was made from inside reward-core's own event loop; "
             "await the reward instead."

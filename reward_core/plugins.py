@@ -19,6 +19,7 @@ import pluggy
 
 from ._version import __version__
 from .errors import PluginLoadError, RewardPluginWarning
+from . import hookspecs
 from .hookspecs import ENTRY_POINT_GROUP, PROJECT_NAME
 from .registry import IN_PROCESS, RewardEntry, RewardRegistry, canonical_distribution, make_entry
 from .target import RewardTarget
@@ -271,8 +272,6 @@ class PluginHost:
             return self._discovery
 
     def _load(self, settings: PluginSettings) -> _Discovery:
-        from . import hookspecs
-
         if self._manager is None:
             self._manager = _PluginManager(PROJECT_NAME)
             self._manager.add_hookspecs(hookspecs)

@@ -17,7 +17,9 @@ from typing import Any, Literal
 from .errors import InvalidParamsError, RewardCoreError, RewardDefinitionError, RewardLoadError
 from .interpolation import EnvironmentText, check_depth
 from .params import ParamInfo, build_config, config_params, describe_params
+from .reasons import GUARD_REASONS
 from .registry import RewardEntry, import_target
+from .reward import BaseReward, score_bounds
 
 __all__ = ["RewardTarget", "is_import_path", "module_of"]
 
@@ -91,8 +93,6 @@ class RewardTarget:
         - `instance`: a ready `BaseReward` (no params);
         - `function`: a callable, with the params bound as keywords.
         """
-        from .reward import BaseReward
-
         target = self.target
         if isinstance(target, type) and issubclass(target, BaseReward):
             return "configured class" if _accepts_config(target) else "reward class"
@@ -129,8 +129,6 @@ class RewardTarget:
     def score_range(self) -> tuple[float, float] | None:
         """The declared score range as floats (an open side is ±inf); None when the reward declares none, or
         computes it per instance (`score_range_per_instance`)."""
-        from .reward import score_bounds
-
         if self.score_range_per_instance:
             return None
         return score_bounds(getattr(self.target, "score_range", None), self.display_name)
@@ -138,8 +136,6 @@ class RewardTarget:
     @property
     def reason_codes(self) -> dict[str, str]:
         """The reasons the reward may give per row (`{code: meaning}`), the guard's own included."""
-        from .reasons import GUARD_REASONS
-
         declared = getattr(self.target, "reason_codes", None)
         return {**(declared if isinstance(declared, Mapping) else {}), **GUARD_REASONS}
 
@@ -156,8 +152,6 @@ class RewardTarget:
         class, a constructor that fails, a callable that cannot take `prompts` and `completions` by keyword
         (`builtins:len`), or a built reward whose `score_range` is not a valid range.
         """
-        from .reward import score_bounds
-
         params = dict(params)
         target, name = self.target, self.name
         check_depth(params, f"reward {name!r}: params", InvalidParamsError)

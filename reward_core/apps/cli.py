@@ -10,7 +10,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import RewardCoreError
+
 __all__ = ["main"]
+
+# Each subcommand imports what it needs inside its own function: `reward-core list`, `show` and `--help` must
+# not load the trainer (torch, trl), the server (starlette, uvicorn) or the plugin manager before they need it.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,7 +25,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     from .. import configure_plugins
-    from ..errors import RewardCoreError
 
     plugin_settings: dict[str, Any] = {}
     if args.strict:
