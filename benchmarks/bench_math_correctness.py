@@ -90,7 +90,7 @@ def main() -> None:
     reward = reward_core.get_reward("math.answer_correctness", gold_column="solution")
     reward(prompts=["q"], completions=["\\boxed{1}"], solution=["$1$"])  # start and warm the pool
     inner = reward.reward
-    inner._verdicts.clear()
+    inner.verifier.cache.clear()
     start = time.perf_counter()
     ours = reward(prompts=["q"] * n, completions=chat, solution=golds)
     ours_s = time.perf_counter() - start
@@ -98,12 +98,12 @@ def main() -> None:
     probe = [i for i, c in enumerate(completions) if "Clearly" in c] + list(range(0, n, max(1, n // 100)))
     slowest_ours = 0.0
     for i in probe:
-        inner._verdicts.clear()
+        inner.verifier.cache.clear()
         t = time.perf_counter()
         reward(prompts=["q"], completions=[chat[i]], solution=[golds[i]])
         slowest_ours = max(slowest_ours, time.perf_counter() - t)
     rows.append(("math.answer_correctness", n / ours_s, agreement(ours, labels), slowest_ours, ours_s))
-    workers = inner.pool.size
+    workers = inner.verifier.pool.size
     deadline = inner.config.deadline_seconds
     inner.close()
 

@@ -267,9 +267,9 @@ def test_bad_params_are_typed_errors():
 def test_pickles_without_pool_or_caches(reward):
     reward(prompts=["q"], completions=[r"\boxed{\sqrt{8}}"], answer=[r"2\sqrt{2}"])
     inner = reward.reward
-    assert inner._pool is not None and inner._verdicts
+    assert inner.verifier._pool is not None and inner.verifier.cache
     clone = pickle.loads(pickle.dumps(inner))
-    assert clone._pool is None and not clone._verdicts and clone.config == inner.config
+    assert clone.verifier._pool is None and not clone.verifier.cache and clone.config == inner.config
     fn = pickle.loads(pickle.dumps(reward_core.get_reward("math.answer_correctness", workers=1).reward.as_fn()))
     assert fn.__name__ == "math.answer_correctness"
 
@@ -283,13 +283,13 @@ def test_pathological_inputs_finish_off_the_main_thread(reward):
         outcome["scores"] = reward(
             prompts=["q"] * 2, completions=[r"\boxed{9^{9^{9^{9}}}}", r"\boxed{(10^{10})!}"], answer=["9", "9"]
         )
-        pool = reward.reward.pool
+        pool = reward.reward.verifier.pool
         outcome["raw"] = pool.run(
             [("9", "9^{9^{9^{9}}}", "answer", {}), ("9", "(10^{10})!", "answer", {})], deadline=0.5
         )
 
     async def in_loop():
-        return reward.reward.pool.run([("3", "9^{9^{9^{9}}}", "answer", {})], deadline=0.5)
+        return reward.reward.verifier.pool.run([("3", "9^{9^{9^{9}}}", "answer", {})], deadline=0.5)
 
     thread = threading.Thread(target=in_thread)
     thread.start()
@@ -327,7 +327,7 @@ def test_workers_run_under_the_memory_cap():
     capped = AnswerCorrectnessReward(AnswerCorrectnessReward.config_class(workers=1, memory_mb=1500))
     try:
         assert capped(prompts=["q"], completions=[r"\boxed{\sqrt{8}}"], answer=[r"2\sqrt{2}"]) == [1.0]
-        (pid,) = capped.pool.pids()
+        (pid,) = capped.verifier.pool.pids()
         with open(f"/proc/{pid}/limits") as f:
             line = next(l for l in f if l.startswith("Max address space"))
         assert line.split()[3] == str(1500 * 1024 * 1024)  # the soft limit; the hard one stays as it was
@@ -341,7 +341,7 @@ def test_no_worker_process_outlives_the_interpreter():
         import os, reward_core
         r = reward_core.get_reward("math.answer_correctness", workers=2)
         print(r(prompts=["q"], completions=[r"\boxed{\sqrt{8}}"], answer=[r"2\sqrt{2}"]))
-        print(" ".join(map(str, r.reward.pool.pids())))
+        print(" ".join(map(str, r.reward.verifier.pool.pids())))
         """
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -365,8 +365,8 @@ def _is_zombie_or_gone(pid):
 def test_close_stops_every_worker():
     r = get_reward("math.answer_correctness", workers=2)
     r(prompts=["q"], completions=[r"\boxed{\sqrt{8}}"], answer=[r"2\sqrt{2}"])
-    pids = r.reward.pool.pids()
+    pids = r.reward.verifier.pool.pids()
     assert len(pids) == 2
     r.reward.close()
-    assert r.reward.pool.pids() == []
+    assert r.reward.verifier.pool.pids() == []
     assert all(_is_zombie_or_gone(pid) for pid in pids)

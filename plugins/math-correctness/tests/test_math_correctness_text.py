@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from reward_math_correctness._worker import unsolved_operator
+from reward_math_correctness.verification import unsolved_operator
 from reward_math_correctness.extraction import MAX_BOXES, extract, hedge_reason, is_bare_answer
 from reward_math_correctness.text import absurd_reason, fast_number, gold_text, numbers_equal
 

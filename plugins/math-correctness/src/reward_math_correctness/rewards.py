@@ -1,23 +1,20 @@
-"""`math.answer_correctness`: is the final answer equal to the gold answer?"""
+"""`math.answer_correctness`: is the final answer equal to the gold answer?
+
+This module reads the config, calls the rules (`verdicts.Verifier`, whose docstring lists every rule that
+decides a verdict) and reports: the score, the reason and the metrics of each row.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
 from typing import Any, Literal
 
-from reward_core import BaseReward, RewardConfig, column, cpus_per_rank, param, prompt_text, read_completion, with_reasons
-from reward_core.errors import MalformedCompletionError
+from reward_core import BaseReward, RewardConfig, column, param, read_completion, with_reasons
 
 from . import text as _text
 from .extraction import POLICIES, Extraction, extract
-from .restatement import restates_problem
 from .verdict import FAILED_TO_FINISH, Verdict
-
-__all__ = ["AnswerCorrectnessConfig", "AnswerCorrectnessReward"]
-
-_VERDICT_CACHE_SIZE = 200_000
+from .verdicts import Verifier
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,40 +113,19 @@ class AnswerCorrectnessReward(BaseReward):
         cfg = self.config
         levels = (cfg.correct_score, cfg.wrong_score, cfg.no_answer_score, *(credit for _, credit in cfg.partial_credit))
         self.score_range = (min(levels), max(levels))  # the instance's own bounds
-        self._init_runtime()
 
-    def _init_runtime(self) -> None:
-        self._pool = None
-        self._pool_lock = threading.Lock()
-        self._verdicts: OrderedDict[tuple[str, str | None, str], tuple[Verdict, float | None, str | None]] = (
-            OrderedDict()
-        )
-        self._options = {
-            "float_rounding": 6,
-            "accept_decimal_approximations": self.config.accept_decimal_approximations,
-        }
+        # What decides a verdict, the pool of verifier processes and the verdict cache: per process, never pickled.
+        self.verifier = Verifier(cfg)
 
-    # The pool, its lock and the caches are per process: never pickled.
     def __getstate__(self) -> dict[str, Any]:
         return {"config": self.config}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["config"])
 
-    @property
-    def pool(self):
-        """The worker pool (created on first use)."""
-        with self._pool_lock:
-            if self._pool is None:
-                from .pool import VerifierPool
-
-                self._pool = VerifierPool(self.config.workers or cpus_per_rank(), self.config.memory_mb)
-            return self._pool
-
     def close(self) -> None:
         """Stop the worker processes now (they restart if the reward is called again)."""
-        if self._pool is not None:
-            self._pool.close()
+        self.verifier.close()
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float | None]:
         cfg = self.config
@@ -160,19 +136,11 @@ class AnswerCorrectnessReward(BaseReward):
             for c in completions
         ]
         gold_texts = [_text.gold_text(g) for g in golds]
-        verdicts = self.verdicts(gold_texts, readings)
-        prompt_texts: dict[int, str] = {}  # GRPO repeats each prompt: read each one once
+        verdicts = self.verifier.decide(gold_texts, readings, prompts)
         counts = {"gold_unparsable": 0, "timeouts": 0, "rejected": 0, "no_answer": 0, "unanchored": 0}
         scores: list[float | None] = []
         reasons: list[Any] = []
-        for row, ((verdict, rel, read), reading) in enumerate(zip(verdicts, readings)):
-            restated = False
-            if verdict == Verdict.CORRECT and read is not None and prompts is not None and row < len(prompts):
-                key = id(prompts[row])
-                if key not in prompt_texts:
-                    prompt_texts[key] = _prompt(prompts[row])
-                if restates_problem(read, prompt_texts[key], gold_texts[row] or ""):
-                    verdict, rel, restated = Verdict.REJECTED, None, True
+        for row, ((verdict, rel, read, restated), reading) in enumerate(zip(verdicts, readings)):
             if reading.answer is not None and reading.rule in ("whole", "answer_line", "last_sentence"):
                 counts["unanchored"] += 1
             score, reason = self._score(verdict, rel, reading, counts)
@@ -211,80 +179,3 @@ class AnswerCorrectnessReward(BaseReward):
                 if rel <= tolerance:
                     return credit, ("partial", f"{reading.answer} (within {tolerance:.0%})")
         return cfg.wrong_score, ("wrong", reading.answer)
-
-    # -- the equivalence path --------------------------------------------------------------------------------
-    def verdicts(
-        self, golds: list[str | None], readings: list[Extraction]
-    ) -> list[tuple[Verdict, float | None, str | None]]:
-        """`(verdict, relative error, the answer as read)` per (gold, extraction)."""
-        cfg = self.config
-        out: list[tuple[Verdict, float | None, str | None] | None] = [None] * len(golds)
-        fast_golds: dict[str, Any] = {}  # parsed once per batch
-        todo: dict[tuple[str, str | None, str], list[int]] = {}
-        for i, (gold, reading) in enumerate(zip(golds, readings)):
-            if gold is None:
-                out[i] = (Verdict.GOLD_UNPARSABLE, None, None)
-                continue
-            if gold not in fast_golds:
-                fast_golds[gold] = _text.fast_number(gold)
-            g = fast_golds[gold]
-            answer, mode = reading.answer, reading.mode
-            refused = reading.refusal is not None
-            if answer is not None and not refused:
-                refused = (
-                    _text.absurd_reason(
-                        answer,
-                        max_chars=cfg.max_answer_chars,
-                        max_depth=30,
-                        max_exponent=100_000,
-                        max_factorial=10_000,
-                    )
-                    is not None
-                )
-            if refused or answer is None:
-                out[i] = (Verdict.REJECTED if refused else Verdict.WRONG, None, None)
-                if g is None:
-                    todo.setdefault((gold, None, "answer"), []).append(i)  # still find out whether the gold parses
-                continue
-            if g is not None and mode == "answer":
-                p = _text.fast_number(answer)
-                if p is not None:
-                    if _text.numbers_equal(g, p):
-                        out[i] = (Verdict.CORRECT, None, answer)
-                    else:
-                        out[i] = (Verdict.WRONG, abs(float(g[0] - p[0]) / float(g[0])) if g[0] else None, answer)
-                    continue
-            cached = self._verdicts.get((gold, answer, mode))
-            if cached is not None:
-                out[i] = cached
-                continue
-            todo.setdefault((gold, answer, mode), []).append(i)
-        if todo:
-            keys = list(todo)
-            results = self.pool.run(
-                [(gold, answer, mode, self._options) for gold, answer, mode in keys],
-                cfg.deadline_seconds,
-                cfg.batch_deadline_seconds,
-            )
-            for key, result in zip(keys, results):
-                verdict = tuple(result)
-                if verdict[0] in (Verdict.GOLD_OK, Verdict.ERROR):
-                    verdict = (Verdict.WRONG, None, None)  # the gold parses; or math-verify could not read the answer
-                if verdict[0] not in (Verdict.TIMEOUT, Verdict.CRASHED):  # load-dependent: never cache
-                    self._remember(key, verdict)
-                for i in todo[key]:
-                    if verdict[0] == Verdict.GOLD_UNPARSABLE or out[i] is None:
-                        out[i] = verdict
-        return out  # type: ignore[return-value]
-
-    def _remember(self, key: tuple[str, str | None, str], verdict: tuple[Verdict, float | None, str | None]) -> None:
-        self._verdicts[key] = verdict
-        if len(self._verdicts) > _VERDICT_CACHE_SIZE:
-            self._verdicts.popitem(last=False)
-
-
-def _prompt(prompt: Any) -> str:
-    try:
-        return prompt_text(prompt)
-    except MalformedCompletionError:  # an unusual prompt shape only disables the restatement check for its row
-        return ""
