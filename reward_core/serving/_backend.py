@@ -12,6 +12,8 @@ from typing import Any
 
 from .errors import ServeConfigError
 
+# The client and the service are imported when a backend is built: a trainer's process loads only the one it uses.
+
 __all__ = ["backend_from_env", "backend", "LocalBackend"]
 
 ENV_SPEC = "REWARD_CORE_SPEC"

@@ -13,7 +13,8 @@ whose declared `score_range` lies within [0, 1]; else the weighted total.
 
 from __future__ import annotations
 
-# Absolute imports only: this module is used by the files OpenRLHF and veRL import by path.
+# Absolute imports only: this module is used by the files OpenRLHF and veRL import by path. reward-core's own
+# modules are imported inside the functions: the trainer's process pays for them only when it scores.
 
 import math
 import os

@@ -470,6 +470,7 @@ def remote_rewards(url: str, token_env: str | None = None, timeout: float = 180.
     doubled each time; a 429's `Retry-After`, up to `max_retry_after` s); each try may take `timeout` s. Rows
     of a batch the server never answered are None (TRL skips them). `manifest()` asks the server.
     """
+    # deferred: the veRL and OpenRLHF file modules use this client without the plugin host that resolve loads
     from ..guard import guard
     from ..resolve import LoadedRewards, ResolvedReward
 

@@ -9,7 +9,8 @@ included (all 0.0 but `failed`).
 
 from __future__ import annotations
 
-# Absolute imports only: this module is used by the files OpenRLHF and veRL import by path.
+# Absolute imports only: this module is used by the files OpenRLHF and veRL import by path. reward-core's own
+# modules are imported inside the functions: the trainer's process pays for them only when it scores.
 
 import threading
 import weakref

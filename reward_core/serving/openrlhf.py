@@ -20,7 +20,8 @@ multi-turn agent mode, tool responses are part of that text.
 
 from __future__ import annotations
 
-# Absolute imports only: OpenRLHF and veRL import this file by its path, outside the package.
+# Absolute imports only: OpenRLHF and veRL import this file by its path, outside the package. reward-core's
+# own modules are imported inside the functions: the trainer's process pays for them only when it scores.
 
 import os
 from typing import Any

@@ -33,8 +33,9 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..calling import is_async_reward, run_coroutine
 from ..errors import RewardInputError
-from ..calling import is_async_reward
+from ..resolve import LoadedRewards, load_rewards
 from .errors import BadRequestError, PayloadTooLargeError
 
 __all__ = ["RewardService", "Batch", "RewardThread", "RewardAborted", "weighted_total", "finite_or",
@@ -150,8 +151,6 @@ class RewardService:
 
     def __init__(self, spec: Any, *, max_batch: int = DEFAULT_MAX_BATCH, log_batches: bool = False,
                  reward_timeout: float = DEFAULT_REWARD_TIMEOUT) -> None:
-        from ..resolve import LoadedRewards, load_rewards
-
         self.loaded = spec if isinstance(spec, LoadedRewards) else load_rewards(spec)
         self.max_batch = max_batch
         self.log_batches = log_batches
@@ -333,8 +332,6 @@ class RewardService:
 
     def score_sync(self, batch: Batch) -> dict[str, Any]:
         """`score` from synchronous code (file modules run in-process, without a server)."""
-        from ..calling import run_coroutine
-
         return run_coroutine(self.score(batch))
 
     def close(self) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+# reward-core's own modules are imported inside the functions, as in the other trainers' modules.
+
 __all__ = ["parse_request", "build_response"]
 
 

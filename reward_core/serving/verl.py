@@ -40,7 +40,8 @@ rewards see no structured tool calls in it.
 
 from __future__ import annotations
 
-# Absolute imports only: OpenRLHF and veRL import this file by its path, outside the package.
+# Absolute imports only: OpenRLHF and veRL import this file by its path, outside the package. reward-core's
+# own modules are imported inside the functions: the trainer's process pays for them only when it scores.
 
 import asyncio
 import os
