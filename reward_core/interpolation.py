@@ -35,6 +35,10 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
 
+#: The declared types a lone `${VARIABLE}` is read as; any other declared type reads it as text.
+SCALAR_TYPES = (int, float, bool)
+
+
 class EnvironmentText(str):
     """The text of a spec value that was one `${...}` placeholder alone.
 
@@ -58,6 +62,11 @@ class EnvironmentText(str):
                 raise ValueError(f"{str(self)!r} is not a finite number")
             return value
         raise ValueError(f"text from the environment cannot be read as {kind.__name__}")
+
+    def as_declared(self, kind: Any) -> Any:
+        """This text as a parameter declared `kind` reads it: int, float or bool through `read_as` (a
+        `ValueError` when it is not one), text for anything else. The one rule for typing a `${VARIABLE}`."""
+        return self.read_as(kind) if kind in SCALAR_TYPES else str(self)
 
 
 def interpolate(value: Any, where: str, environ: Mapping[str, str] | None = None) -> Any:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Union
 
 from .errors import InvalidParamsError, shown
-from .interpolation import EnvironmentText
+from .interpolation import SCALAR_TYPES, EnvironmentText
 
 __all__ = ["param", "ParamInfo", "describe_params", "build_config"]
 
@@ -166,14 +166,11 @@ class _Mismatch(Exception):
 def _coerce(value: Any, tp: Any) -> Any:
     if tp is Any:
         return value
-    if isinstance(value, EnvironmentText):  # a spec's lone ${VARIABLE}: text, read as the declared type
-        if tp in (int, float, bool):
-            try:
-                return value.read_as(tp)
-            except ValueError:
-                raise _Mismatch from None
-        if tp is str:
-            return str(value)
+    if isinstance(value, EnvironmentText) and (tp in SCALAR_TYPES or tp is str):  # a spec's lone ${VARIABLE}
+        try:
+            return value.as_declared(tp)
+        except ValueError:
+            raise _Mismatch from None
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (Union, types.UnionType):

@@ -220,10 +220,8 @@ class RewardTarget:
         annotation = parameter.annotation
         name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
         kind = _SCALARS.get(name) or _SCALARS.get(type(parameter.default).__name__)
-        if kind is None:
-            return str(value)
         try:
-            return value.read_as(kind)
+            return value.as_declared(kind)
         except ValueError as exc:
             raise InvalidParamsError(f"reward {self.name!r}: parameter {key!r} must be {kind.__name__}: {exc}") from None
 
