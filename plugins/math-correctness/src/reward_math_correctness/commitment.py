@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from .text import fast_number
+from .text import fast_number, group_end
 
 __all__ = ["render", "answer_refusal", "context_refusal", "strip_code", "NUMBER"]
 
@@ -32,21 +32,6 @@ _SIZE = re.compile(
 )
 _PHANTOM = re.compile(r"\\[hv]?phantom\s*\{")
 _MAX_PHANTOMS = 32
-
-
-def _group_end(text: str, brace: int, limit: int = 1000) -> int:
-    """Index after the `}` closing the `{` at `text[brace]` (within `limit` characters), else the text's end."""
-    depth = 0
-    stop = min(len(text), brace + limit)
-    for i in range(brace, stop):
-        c = text[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return len(text)
 
 
 def render(text: str) -> str:
@@ -83,7 +68,7 @@ def render(text: str) -> str:
             if count >= _MAX_PHANTOMS:
                 break
             pieces.append(text[start : match.start()])
-            start = _group_end(text, match.end() - 1)
+            start = group_end(text, match.end() - 1, 1000) or len(text)
         pieces.append(text[start:])
         text = "".join(pieces)
     return _SIZE.sub(" ", text)

@@ -18,7 +18,7 @@ import re
 from typing import Literal
 
 from .commitment import NUMBER, answer_refusal, context_refusal, render, strip_code
-from .text import LATEX_WORD, is_prose, ungroup_number
+from .text import LATEX_WORD, group_end, is_prose, ungroup_number
 
 __all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_reason", "POLICIES"]
 
@@ -56,7 +56,6 @@ _SPECIAL_TOKEN = re.compile(r"<[|｜][A-Za-z_▁][\w▁]*[|｜]>")
 _LAST_ANSWER_CLOSE = re.compile(r"(?s:.*)</answer\s*>", re.IGNORECASE)
 _LAST_ANSWER_OPEN = re.compile(r"(?s:.*)<answer\s*>", re.IGNORECASE)
 _BOX_OPENER = re.compile(r"\\(?:boxed|fbox|framebox|Boxed)\s*(?:\[[^\]\n]{0,40}\]\s*){0,2}\{")
-_BRACE = re.compile(r"[{}]")
 # Literal first: `(?s:.*)` backs up through the whole text, and a literal is the cheapest test to fail at each
 # position (a leading `\b` or alternation costs several times more).
 # Bounded whitespace: `\s+` would let "answer" followed by a megabyte of spaces backtrack through all of it.
@@ -140,19 +139,6 @@ _NEGATED_LAST = re.compile(
 )
 
 
-def _group_end(text: str, start: int, limit: int) -> int | None:
-    """Index just after the `}` closing the `{` at `text[start]`, looking at most `limit` characters ahead."""
-    depth = 0
-    for match in _BRACE.finditer(text, start, min(len(text), start + limit)):
-        if match.group() == "{":
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return match.end()
-    return None
-
-
 def boxed_contents(text: str, max_chars: int = 1000) -> list[str] | None:
     """The contents of the `\\boxed{...}` / `\\fbox{...}` / `\\framebox{...}` in `text`, in order; unclosed
     ones are skipped. None when there are more than `MAX_BOXES` boxes: a flood of boxes is no final answer.
@@ -172,7 +158,7 @@ def _box_spans(text: str, max_chars: int) -> list[tuple[str, int, int]] | None:
         if seen > MAX_BOXES:
             return None
         brace = opener.end() - 1
-        end = _group_end(text, brace, max_chars + 2)
+        end = group_end(text, brace, max_chars + 2)
         if end is None:
             continue
         # a `$` inside a box is a stray delimiter (`\\boxed{12 $ and $13}`); an escaped `\\$` is a dollar sign

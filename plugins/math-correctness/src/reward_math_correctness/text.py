@@ -32,20 +32,30 @@ def is_prose(match: re.Match[str]) -> bool:
     return command is not None and (command.startswith("text") or command == "mbox")
 
 
+_BRACE = re.compile(r"[{}]")
+
+
+def group_end(text: str, start: int, limit: int | None = None) -> int | None:
+    """Index just after the `}` closing the `{` at `text[start]`, looking at most `limit` characters ahead (the
+    whole text when None); None when it does not close there. The pack's one brace matcher."""
+    depth = 0
+    stop = len(text) if limit is None else min(len(text), start + limit)
+    for match in _BRACE.finditer(text, start, stop):
+        if match.group() == "{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return match.end()
+    return None
+
+
 def _group(text: str, start: int) -> tuple[str, int] | None:
     """The content of the balanced `{...}` group opening at `text[start]`, and the index after it."""
     if start >= len(text) or text[start] != "{":
         return None
-    depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : i], i + 1
-    return None
+    end = group_end(text, start)
+    return None if end is None else (text[start + 1 : end - 1], end)
 
 
 def gold_text(value: object) -> str | None:
