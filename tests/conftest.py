@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -88,6 +89,29 @@ def _http_call(url: str, path: str, payload=None, *, token: str | None = None, r
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
+
+
+@contextlib.contextmanager
+def _serve_spec(folder: Path, spec: list) -> Iterator[str]:
+    """A real `reward-core serve` process for `spec` (its rewards list) on a free loopback port; yields its URL."""
+    pytest.importorskip("uvicorn")
+    (folder / "spec.json").write_text(json.dumps({"rewards": spec}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REWARD_CORE_")}
+    process = subprocess.Popen([sys.executable, "-m", "reward_core.cli", "serve", "--config", str(folder / "spec.json"),
+                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = process.stdout.readline()
+        assert "reward-core serve:" in line, line + process.stderr.read()
+        yield line.split(" on ")[1].split()[0]
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def serve_spec() -> Callable[..., contextlib.AbstractContextManager[str]]:
+    """`with serve_spec(folder, rewards) as url:` a real `reward-core serve` process for a list of rewards."""
+    return _serve_spec
 
 
 @pytest.fixture(scope="session")

@@ -125,21 +125,10 @@ def test_score_writes_reasons_and_counts_each_code_with_an_example(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    pytest.importorskip("uvicorn")
-    folder = tmp_path_factory.mktemp("reasons-serve")
-    (folder / "spec.json").write_text(json.dumps({"rewards": [
-        {"name": "math.answer_correctness", "params": {"workers": 1}}, "math.think_format"]}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REWARD_CORE_")}
-    process = subprocess.Popen([sys.executable, "-m", "reward_core.cli", "serve", "--config", str(folder / "spec.json"),
-                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        line = process.stdout.readline()
-        assert "reward-core serve:" in line, line + process.stderr.read()
-        yield line.split(" on ")[1].split()[0]
-    finally:
-        process.kill()
-        process.communicate(timeout=30)
+def served(tmp_path_factory, serve_spec):
+    spec = [{"name": "math.answer_correctness", "params": {"workers": 1}}, "math.think_format"]
+    with serve_spec(tmp_path_factory.mktemp("reasons-serve"), spec) as url:
+        yield url
 
 
 def test_the_server_returns_reasons_and_remote_rewards_forwards_them_to_trl(served, call):

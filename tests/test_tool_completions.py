@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -73,21 +72,10 @@ def test_score_reads_structured_completions_from_jsonl(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def tool_server(tmp_path_factory):
-    pytest.importorskip("uvicorn")
-    folder = tmp_path_factory.mktemp("tools-serve")
+def tool_server(tmp_path_factory, serve_spec):
     spec = [*SPEC, {"name": "tools.environment_state", "params": {"attribute": "solved"}}]
-    (folder / "spec.json").write_text(json.dumps({"rewards": spec}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REWARD_CORE_")}
-    process = subprocess.Popen([sys.executable, "-m", "reward_core.cli", "serve", "--config", str(folder / "spec.json"),
-                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        line = process.stdout.readline()
-        assert "reward-core serve:" in line, line + process.stderr.read()
-        yield line.split(" on ")[1].split()[0]
-    finally:
-        process.kill()
-        process.communicate(timeout=30)
+    with serve_spec(tmp_path_factory.mktemp("tools-serve"), spec) as url:
+        yield url
 
 
 class Grid:
