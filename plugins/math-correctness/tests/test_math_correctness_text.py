@@ -10,7 +10,7 @@ import pytest
 
 from reward_math_correctness.verification import unsolved_operator
 from reward_math_correctness.extraction import MAX_BOXES, extract, hedge_reason, is_bare_answer
-from reward_math_correctness.text import absurd_reason, fast_number, gold_text, numbers_equal
+from reward_math_correctness.notation import absurd_reason, fast_number, gold_text, numbers_equal
 
 LIMITS = dict(max_chars=1000, max_depth=30, max_exponent=100_000, max_factorial=10_000)
 

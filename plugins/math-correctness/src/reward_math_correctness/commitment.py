@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from .text import fast_number, group_end
+from .notation import fast_number, group_end
 
 __all__ = ["render", "answer_refusal", "context_refusal", "strip_code", "NUMBER"]
 

@@ -18,7 +18,7 @@ import re
 from typing import Literal
 
 from .commitment import NUMBER, answer_refusal, context_refusal, render, strip_code
-from .text import LATEX_WORD, group_end, is_prose, ungroup_number
+from .notation import LATEX_WORD, group_end, is_prose, ungroup_number
 
 __all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_reason", "POLICIES"]
 

@@ -20,7 +20,7 @@ from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from .text import cost_hint
+from .notation import cost_hint
 from .verdict import Verdict
 
 __all__ = ["VerifierPool", "TIMEOUT", "CRASHED"]

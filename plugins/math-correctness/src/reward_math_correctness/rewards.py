@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from reward_core import BaseReward, RewardConfig, column, param, read_completion, with_reasons
 
-from . import text as _text
+from . import notation
 from .extraction import POLICIES, Extraction, extract
 from .verdict import FAILED_TO_FINISH, Verdict
 from .verdicts import Verifier
@@ -135,7 +135,7 @@ class AnswerCorrectnessReward(BaseReward):
             extract(read_completion(c).final, cfg.reasoning_tags, cfg.extraction, cfg.max_answer_chars)
             for c in completions
         ]
-        gold_texts = [_text.gold_text(g) for g in golds]
+        gold_texts = [notation.gold_text(g) for g in golds]
         verdicts = self.verifier.decide(gold_texts, readings, prompts)
         counts = {"gold_unparsable": 0, "timeouts": 0, "rejected": 0, "no_answer": 0, "unanchored": 0}
         scores: list[float | None] = []

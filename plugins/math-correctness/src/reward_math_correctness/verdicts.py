@@ -12,10 +12,10 @@ Reading the answer (`extraction.py`, `commitment.py`, `choice.py`; in the traine
 In-process (`Verifier.verdicts`, this module):
   3. A gold that cannot be read scores None (the row is skipped), never 0: the policy is not punished for the
      dataset.
-  4. Absurd answers are wrong before any parser sees them (`text.absurd_reason`): exponent towers, exponents
+  4. Absurd answers are wrong before any parser sees them (`notation.absurd_reason`): exponent towers, exponents
      above 100,000, huge factorials, answers longer than `max_answer_chars`, deep nesting. They would only
      cost the verifier time, so a policy could make a step slow at will.
-  5. Plain numbers on both sides are compared exactly, as fractions (`text.fast_number`), in-process.
+  5. Plain numbers on both sides are compared exactly, as fractions (`notation.fast_number`), in-process.
   6. Verdicts are cached per (gold, answer, mode); timeouts and crashes are never cached (they depend on load).
   7. The batch has a budget (`batch_deadline_seconds`): slow verifications share it and rows left unverified
      score `timeout_score`, so no batch can make a training step wait on slow answers.
@@ -43,7 +43,7 @@ from typing import Any
 from reward_core import cpus_per_rank, prompt_text
 from reward_core.errors import MalformedCompletionError
 
-from . import text as _text
+from . import notation
 from .extraction import Extraction
 from .restatement import restates_problem
 from .verdict import Verdict
@@ -114,13 +114,13 @@ class Verifier:
                 out[i] = (Verdict.GOLD_UNPARSABLE, None, None)
                 continue
             if gold not in fast_golds:
-                fast_golds[gold] = _text.fast_number(gold)
+                fast_golds[gold] = notation.fast_number(gold)
             g = fast_golds[gold]
             answer, mode = reading.answer, reading.mode
             refused = reading.refusal is not None
             if answer is not None and not refused:
                 refused = (
-                    _text.absurd_reason(
+                    notation.absurd_reason(
                         answer,
                         max_chars=cfg.max_answer_chars,
                         max_depth=30,
@@ -135,9 +135,9 @@ class Verifier:
                     todo.setdefault((gold, None, "answer"), []).append(i)  # still find out whether the gold parses
                 continue
             if g is not None and mode == "answer":
-                p = _text.fast_number(answer)
+                p = notation.fast_number(answer)
                 if p is not None:
-                    if _text.numbers_equal(g, p):
+                    if notation.numbers_equal(g, p):
                         out[i] = (Verdict.CORRECT, None, answer)
                     else:
                         out[i] = (Verdict.WRONG, abs(float(g[0] - p[0]) / float(g[0])) if g[0] else None, answer)

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from .choice import choice_gold, read_choice, strip_choice_label
-from .text import LATEX_WORD, fast_number, is_prose, normalize_notation, numbers_equal, ungroup_number
+from .notation import LATEX_WORD, fast_number, is_prose, normalize_notation, numbers_equal, ungroup_number
 from .verdict import Verdict
 
 _CACHE_LIMIT = 4096

@@ -1,5 +1,6 @@
-"""String work done in the trainer's process on an extracted answer: the gold cell, the fast numeric path,
-the pre-check that keeps absurd answers away from sympy, and the LaTeX commands that hold words.
+"""How mathematics is written, read in the trainer's process: the gold cell, exact numbers (the fast path),
+notation (unicode signs, repeating decimals, bases), brace groups, the pre-check that keeps absurd answers away
+from sympy, and the LaTeX commands that hold words.
 
 Nothing here imports sympy or math-verify; every function is linear in the length of its input.
 """
