@@ -212,7 +212,7 @@ def _model_text(messages: list, tag: str) -> str | None:
             calls = message.get("tool_calls")
             if calls is not None and not _named_calls(calls):
                 return None
-            value = message.get("reasoning_content")
+            value = message.get("reasoning_content")  # REASONING_FIELDS, in order, unrolled: this is the hot path
             if value is None:
                 value = message.get("thinking")
                 if value is None:
@@ -363,15 +363,6 @@ def _tag_patterns(tag: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
         name = re.escape(tag)
         patterns = _TAG_CACHE[tag] = (re.compile(f"<{name}>", re.I), re.compile(f"</{name}>", re.I))
     return patterns
-
-
-def _has_extras(message: Mapping[str, Any]) -> bool:
-    # Anything beyond role and content that changes the reading: parsed reasoning, tool calls, another role.
-    return (
-        len(message) > 2
-        or message.get("role", "assistant") != "assistant"
-        or any(field in message for field in REASONING_FIELDS)
-    )
 
 
 def _turn(message: Mapping[str, Any], index: int, turn: int) -> Turn:
