@@ -194,6 +194,10 @@ def _model_text(messages: list, tag: str) -> str | None:
                 content = message.get("content")
                 if type(content) is str:
                     return content
+            elif size == 3 and message.get("role") == "assistant":  # parsed reasoning beside the answer
+                content, reasoning = message.get("content"), message.get("reasoning_content")
+                if type(content) is str and type(reasoning) is str:
+                    return f"<{tag}>{reasoning}</{tag}>{content}" if reasoning else content
     reasoning: list[str] = []
     contents: list[str] = []
     for message in messages:
