@@ -287,7 +287,8 @@ def context_refusal(text: str, start: int, end: int, value: str | None) -> str |
     near = _BEFORE_NEAR.search(_words(clause_before))
     if near and not (value and re.search(r",(?!\d{3}(?!\d))|\band\b", value)):  # a list is compared whole, not bounded
         return f"not the value ({' '.join(near.group().split()).lower()!r})"
-    if _RANGE.search(clause_before) and not _FROM_TO.search(clause_before):
+    listed = bool(value and re.search(r",(?!\d{3}(?!\d))|\band\b", value))
+    if _RANGE.search(clause_before) and not _FROM_TO.search(clause_before) and not listed:
         return "range"
     numbers = list(NUMBER.finditer(clause_before))
     own = clause_before[numbers[-1].end() :] if numbers else clause_before  # "not 10, it's 1000": about 10

@@ -17,7 +17,7 @@ import dataclasses
 import re
 from typing import Literal
 
-from .commitment import NUMBER, answer_refusal, context_refusal, render, strip_code
+from .commitment import _BEFORE_ANYWHERE, _HEDGE_WORDS, _NEGATION_WORDS, NUMBER, answer_refusal, context_refusal, render, strip_code
 from .notation import LATEX_WORD, group_end, is_prose, ungroup_number
 
 __all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_reason", "POLICIES"]
@@ -78,6 +78,22 @@ _ASSERTED = re.compile(
     r"(?=\s*,\s*(?:since|because|as|which|not)\b|\s+(?:since|because|as)\b)",
     re.IGNORECASE,
 )
+# A list of values closing a sentence right after its verb or label: "The solutions are $x = 1$, $x = 2$, and
+# $x = 3$", "The roots are 5 and -2". Items are math spans or plain numbers, joined by ",", "and" or ", and";
+# bounded items and separators keep the search linear in the (TAIL_CHARS-bounded) sentence.
+_LIST_ITEM = r"(?:\$[^$\n]{1,200}\$|[-+]?\d+(?:\.\d+)?(?:/\d+)?)"
+_LIST_SEP = r"(?:\s{0,4},\s{1,4}(?:and\s{1,4})?|\s{1,4}and\s{1,4})"
+_LIST_AFTER_VERB = re.compile(
+    rf"(?:\b(?:are|is|were|was|be)\b|:)\s{{0,8}}(?P<items>{_LIST_ITEM}(?:{_LIST_SEP}{_LIST_ITEM})+)\s*$", re.IGNORECASE
+)
+_LIST_WHOLE = re.compile(rf"\s*(?P<items>{_LIST_ITEM}(?:{_LIST_SEP}{_LIST_ITEM})+)\s*$")
+_LIST_SPLIT = re.compile(_LIST_SEP + r"(?=[-+$\d])")
+_LIST_DOUBT = re.compile(
+    rf"(?<![\w'])(?:{_HEDGE_WORDS}|{_NEGATION_WORDS}|could|may|should|would|unless|otherwise|either|or|neither|nor)"
+    r"(?![\w'])|\?",
+    re.IGNORECASE,
+)
+_NAMED_VALUE = re.compile(r"^\s*(?:(?P<name>[A-Za-z](?:_\{?\w{1,3}\}?)?)\s*=\s*)?(?P<value>[^=<>]+?)\s*$")
 _ONE_WORD = re.compile(r"\s*(?:\*\*|__)?\s*([A-Za-z]{2,20})\s*(?:\*\*|__)?\s*")
 # Words that answer a question on their own (parity, truth, days, months...), closing a final sentence.
 _ANSWER_WORDS = (
@@ -297,6 +313,32 @@ def _checked(answer: str, rule: str, mode: Mode) -> Extraction:
     return Extraction(answer, rule, mode, reason)
 
 
+def _value_list(sentence: str, *, after_verb: bool) -> Extraction | None:
+    """The values a sentence closes with, as one list answer ("1, 2, 3" for "The solutions are $x = 1$,
+    $x = 2$, and $x = 3$"), or None. The list must follow the sentence's verb (or the label, `after_verb=False`)
+    directly, its items be values of one variable (or of none), and there be at least two."""
+    found = (_LIST_AFTER_VERB.search if after_verb else _LIST_WHOLE.fullmatch)(sentence)
+    if found is None:
+        return None
+    names, values = set(), []
+    for item in _LIST_SPLIT.split(found.group("items").strip()):
+        item = item.strip()
+        if item.startswith("$"):
+            item = item[1:-1]
+        named = _NAMED_VALUE.match(item)
+        if named is None or not named.group("value").strip():
+            return None
+        names.add(named.group("name"))
+        values.append(named.group("value").strip())
+    if len(values) < 2 or len(names) > 1 or any("," in value or not value for value in values):
+        return None
+    # the words before the list, in its clause: "It could be 1, 2 and 3", "Bob says the roots are 1 and 2"
+    clause = re.split(r"[,;:]\s", sentence[: found.start("items")])[-1]
+    doubt = _LIST_DOUBT.search(clause) or _BEFORE_ANYWHERE.search(clause)
+    refusal = hedge_reason(sentence) or (f"not committed to ({' '.join(doubt.group().split()).lower()!r})" if doubt else None)
+    return Extraction(", ".join(values), "last_sentence", "answer", refusal)
+
+
 def _read_span(text: str, rule: str, max_chars: int) -> Extraction | None:
     """A labelled answer's text (after "the answer is", `Answer:`...): the answer itself when it is bare,
     else the sentence it opens, for the verifier to take its last expression."""
@@ -306,6 +348,9 @@ def _read_span(text: str, rule: str, max_chars: int) -> Extraction | None:
     whole = _whole(text, max_chars)
     if whole is not None:
         return Extraction(whole.answer, rule, whole.mode, whole.refusal)
+    listed = _value_list(_first_sentence(text), after_verb=False)
+    if listed is not None:
+        return dataclasses.replace(listed, rule=rule)
     word = _ONE_WORD.fullmatch(text.rstrip(".!"))
     if word is not None:
         return _checked(word.group(1), rule, "answer")  # a word answer: "The answer is Monday."
@@ -365,6 +410,9 @@ def _last_sentence(final: str, max_chars: int) -> Extraction | None:
                 return Extraction(sentence, "last_sentence", refusal="a table, not an answer")
             if not finished and _CUT_OFF.search(sentence):
                 return None  # cut off mid-sentence ("5 + 7 = 12, then we need to check whether he")
+            listed = _value_list(sentence, after_verb=True)
+            if listed is not None:
+                return listed  # "The solutions are $x = 1$, $x = 2$, and $x = 3$": every value, as a list
             asserted = _ASSERTED.search(sentence)
             if asserted is not None:
                 # "The GCD is 12, since 12 divides 36": the value the sentence asserts, not its justification

@@ -7,7 +7,9 @@ Reading the answer (`extraction.py`, `commitment.py`, `choice.py`; in the traine
      `<thought>`... in any case): an answer in the reasoning or in a tool result is not the model's answer.
   2. A committed answer or none: hedges, negations, bounds, questions, conditionals, reported speech,
      retractions, several different values, words that change a number ("thousand", "or more"), candidate
-     lists, tables, code and cut-off sentences give no answer. A policy must gain nothing from listing,
+     lists, tables, code and cut-off sentences give no answer. A final sentence that closes on a list of
+     values right after its verb ("The solutions are $x = 1$, $x = 2$, and $x = 3$") answers the whole list:
+     against one gold value a list is wrong, so listing never beats committing. A policy must gain nothing from listing,
      hedging or bounding that it would not gain by committing (the README's table gives each refusal).
 In-process (`Verifier.verdicts`, this module):
   3. A gold that cannot be read scores None (the row is skipped), never 0: the policy is not punished for the

@@ -1,0 +1,68 @@
+"""Issue 19's remaining families through the public reward: several values in the last sentence, word answers
+that open it, and the equalities math-verify does not see on its own. Each rule has its hedged, negated or
+wrong variants, which must score 0."""
+
+import pytest
+
+from reward_core import get_reward
+
+
+@pytest.fixture(scope="module")
+def reward():
+    guarded = get_reward("math.answer_correctness", workers=2)
+    yield guarded
+    guarded.reward.close()
+
+
+def score(reward, gold, completion):
+    return reward(prompts=["q"], completions=[completion], answer=[gold])[0]
+
+
+# -- several values in the last sentence --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        ("1, 2, 3", "The solutions are $x = 1$, $x = 2$, and $x = 3$."),
+        ("1, 2, 3", "Factoring, the solutions are $x = 3$, $x = 2$, and $x = 1$."),
+        (r"\{1, 2, 3\}", "The solutions are $x = 3$, $x = 2$ and $x = 1$."),
+        ("1, 2, 3", "The values are 1, 2, and 3."),
+        ("-2, 5", "Therefore the roots are $x = -2$ and $x = 5$."),
+        ("-2, 5", "The roots are $5$ and $-2$."),
+        ("-1, 1", "Thus the solutions are $x=1$ and $x=-1$."),
+        ("1, 2, 3", "Answer: $x = 1$, $x = 2$, and $x = 3$"),
+        # a single value keeps reading the value the sentence asserts
+        ("12", "The GCD is 12, since 12 divides 36."),
+        ("6", "The GCD of $12$ and $18$ is $6$."),
+        ("6", "The numbers are 12 and 18, and their GCD is 6."),
+        ("1000", "The total is 1,000."),
+    ],
+)
+def test_a_list_in_the_last_sentence_reads_every_value(reward, gold, completion):
+    assert score(reward, gold, completion) == 1.0
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        ("1, 2, 3", "The solutions are $x = 1$, $x = 2$, and $x = 4$."),  # one value wrong
+        ("1, 2, 3", "The solutions are $x = 1$ and $x = 2$."),  # one value missing
+        ("1, 2, 3", "The solutions are $x = 1$, $x = 2$, or $x = 3$."),  # a hedge between values
+        ("1, 2, 3", "It could be 1, 2, and 3."),
+        ("1, 2, 3", "The solutions are probably $x = 1$, $x = 2$, and $x = 3$."),
+        ("1, 2, 3", "I think the solutions are $x = 1$, $x = 2$, and $x = 3$."),
+        ("1, 2, 3", "Many students say the solutions are $x = 1$, $x = 2$, and $x = 3$."),
+        ("1, 2, 3", "The solutions are not $x = 1$, $x = 2$, and $x = 3$."),
+        ("1, 2, 3", "The solutions are $x = 1$, $x = 2$, and $x = 3$?"),
+        ("1, 2, 3", "The solutions are $x = 1$, $x = 2$, and $x = 3$. Wait, that's wrong."),
+        ("-1, 1", "The solutions are $x=1$ and $x=-1$. Actually, it might be 2."),
+        ("1, 2, 3", "First, we need to check $x = 1$, $x = 2$, and"),  # cut off
+        # listing never beats committing: a list against a single gold is wrong
+        ("5", "The solutions are $x = 2$ and $x = 5$."),
+        ("6", "The candidates are 6 and 12."),
+        ("72", "It is 70 and 72."),
+        ("72", "The answer is between 70 and 72."),
+        ("1000", "It could be 1,000."),
+    ],
+)
+def test_a_wrong_or_uncommitted_list_scores_zero(reward, gold, completion):
+    assert score(reward, gold, completion) == 0.0
