@@ -66,3 +66,43 @@ def test_a_list_in_the_last_sentence_reads_every_value(reward, gold, completion)
 )
 def test_a_wrong_or_uncommitted_list_scores_zero(reward, gold, completion):
     assert score(reward, gold, completion) == 0.0
+
+
+# -- a yes/no opening the final sentence ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        (r"\text{No}", r"No. Since $91 = 7 \times 13$, it is not prime."),
+        (r"\text{No}", r"No, since $91 = 7 \times 13$ is a product of two primes."),
+        ("No", r"**No.** Since $91 = 7 \cdot 13$, 91 is composite."),
+        (r"\text{Yes}", r"Yes. Because $2^{10} = 1024 > 1000$, it exceeds a thousand."),
+        (r"\text{Yes}", "We check: $97$ has no divisor below $10$.\n\nYes. It is prime."),
+        ("True", "True, since $3^2 + 4^2 = 5^2$."),
+        ("no", "Checking every divisor up to 9.\nNo. It has the divisor 7."),
+        # the opening word changes nothing against any other gold
+        ("12", "Yes. The total is $12$."),
+        ("12", "No. The total is $12$."),
+        (r"\text{odd}", "Yes. Therefore the function is odd."),
+    ],
+)
+def test_a_yes_or_no_opening_the_final_sentence_answers(reward, gold, completion):
+    assert score(reward, gold, completion) == 1.0
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        (r"\text{No}", r"Yes. Since $91 = 7 \times 13$, it is not prime."),  # the wrong word
+        (r"\text{No}", r"No? Since $91 = 7 \times 13$, it is not prime."),  # a question
+        (r"\text{No}", r"No. Since $91 = 7 \times 13$, it might not be prime."),  # a hedge
+        (r"\text{No}", r"No, wait, since $91 = 7 \times 13$ let me recheck."),  # a doubt
+        (r"\text{No}", r"No. Maybe it is prime after all since $91 = 91 \times 1$."),
+        (r"\text{No}", r"Yes. No, since $91 = 7 \times 13$."),  # a retraction
+        (r"\text{No}", r"No. Since $91 = 7 \times"),  # cut off
+        (r"\text{No}", r"No matter what, $91 = 7 \times 13$."),  # not an answer word
+        (r"\text{No}", r"Nobody knows, but $91 = 7 \times 13$."),
+        ("5", "Yes. It is not 5."),
+    ],
+)
+def test_a_wrong_or_uncommitted_opening_word_scores_zero(reward, gold, completion):
+    assert score(reward, gold, completion) == 0.0

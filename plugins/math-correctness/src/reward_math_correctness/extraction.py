@@ -17,7 +17,18 @@ import dataclasses
 import re
 from typing import Literal
 
-from .commitment import _BEFORE_ANYWHERE, _HEDGE_WORDS, _NEGATION_WORDS, NUMBER, answer_refusal, context_refusal, render, strip_code
+from .commitment import (
+    _BEFORE_ANYWHERE,
+    _DOUBT,
+    _HEDGE_WORDS,
+    _NEGATION_WORDS,
+    NUMBER,
+    _words,
+    answer_refusal,
+    context_refusal,
+    render,
+    strip_code,
+)
 from .notation import LATEX_WORD, group_end, is_prose, ungroup_number
 
 __all__ = ["Extraction", "extract", "boxed_contents", "is_bare_answer", "hedge_reason", "POLICIES"]
@@ -46,6 +57,9 @@ class Extraction:
     rule: str
     mode: Mode = "answer"
     refusal: str | None = None
+    #: `(word, refusal)` when the final sentence opens with yes/no/true/false ("No. Since $91 = 7 \\times 13$,
+    #: it is not prime."): the answer to a yes/no gold, which `verdicts` reads instead of the mathematics.
+    leading: tuple[str, str | None] | None = None
 
 
 _NONE = Extraction(None, "none")
@@ -103,6 +117,9 @@ _ANSWER_WORDS = (
     "november|december"
 )
 _ANSWER_WORD_END = re.compile(rf"\b(?:is|are)\s+(?:\*\*)?({_ANSWER_WORDS})(?:\*\*)?\W*$", re.IGNORECASE)
+# A yes/no answer opening the final sentence ("No, since ...") or standing before it as its own sentence ("No.").
+_LEADING_WORD = re.compile(r"\W{0,4}(yes|no|true|false)\b\W{0,4}?(?:[.!,:;—–]|\s-\s|$)", re.IGNORECASE)
+_LONE_WORD = re.compile(r"\W{0,4}(yes|no|true|false)\W{0,4}", re.IGNORECASE)
 _STARTS_WITH_MATH = re.compile(r"\s*(?:\$|\\[(\[]|\\boxed|[-+]?\.?\d|\()")
 
 _MATH_SPAN = re.compile(
@@ -395,40 +412,87 @@ def _answer_line(final: str, max_chars: int) -> Extraction | None:
     return _read_span(rest, "answer_line", max_chars)
 
 
+def _leading_word(sentences: list[str], index: int) -> tuple[str, str | None] | None:
+    """The yes/no answer that opens the final sentence `sentences[index]` or stands before it alone, with the
+    reason it is not committed to (a hedge, a doubt or a question in what follows, a different lone word
+    before it), or None."""
+    sentence = _strip_markdown(sentences[index])
+    before = _strip_markdown(sentences[index - 1]) if index else ""
+    opening = _LEADING_WORD.match(sentence)
+    lone = _LONE_WORD.fullmatch(before)
+    if opening is not None:
+        word, rest = opening.group(1), sentence[opening.end() :]
+        if lone is not None and lone.group(1).lower() != word.lower():
+            return word, "retracted"  # "Yes. No, since ..."
+    elif lone is not None:
+        word, rest = lone.group(1), sentence
+    else:
+        return None
+    said = _words(rest)
+    doubt = hedge_reason(rest, or_is_hedge=False) or ("question" if "?" in rest or "?" in before else None)
+    if doubt is None and _DOUBT.search(said):
+        doubt = f"hedge ({' '.join(_DOUBT.search(said).group().split()).lower()!r})"
+    return word, doubt
+
+
 def _last_sentence(final: str, max_chars: int) -> Extraction | None:
     """The final sentence, when it holds mathematics. Closing remarks after it ("I hope it is correct.",
     "Hope this helps!") are skipped; any other sentence without mathematics, or one left unfinished (a
-    completion cut at its length limit), means no answer: what came before it is reasoning, not an answer."""
+    completion cut at its length limit), means no answer: what came before it is reasoning, not an answer.
+    A yes/no opening it, or standing alone before it, is kept as `leading` ("No. Since ..., it is not prime.")."""
     tail = _join_display_math(final[-TAIL_CHARS:])
     sentences = [s.strip() for s in _SENTENCE_END.split(tail) if s.strip()]
     for index in range(len(sentences) - 1, -1, -1):
-        sentence = sentences[index]
-        finished = sentence.rstrip("*_ ")[-1:] in _FINISHED
-        sentence = _strip_markdown(sentence).rstrip(".").strip()
-        if _HAS_MATH.search(sentence):
-            if _TABLE_ROW.match(sentence):
-                return Extraction(sentence, "last_sentence", refusal="a table, not an answer")
-            if not finished and _CUT_OFF.search(sentence):
-                return None  # cut off mid-sentence ("5 + 7 = 12, then we need to check whether he")
-            listed = _value_list(sentence, after_verb=True)
-            if listed is not None:
-                return listed  # "The solutions are $x = 1$, $x = 2$, and $x = 3$": every value, as a list
-            asserted = _ASSERTED.search(sentence)
-            if asserted is not None:
-                # "The GCD is 12, since 12 divides 36": the value the sentence asserts, not its justification
-                return _checked(asserted.group("value").strip().strip("$").strip(), "last_sentence", "answer")
-            if is_bare_answer(sentence) and "$" not in sentence:
-                before = _strip_markdown(sentences[index - 1]) if index else ""
-                if before.endswith(":") or (before and is_bare_answer(before) and _HAS_MATH.search(before)):
-                    return Extraction(sentence, "last_sentence", refusal="a list of candidates")
-                return _checked(sentence[-max_chars:], "last_sentence", "answer")
-            return _checked(sentence[-max_chars:], "last_sentence", "sentence")
-        said = _ANSWER_WORD_END.search(sentence)
-        if said is not None and finished:
-            return _checked(said.group(1), "last_sentence", "answer")  # "Therefore the function is odd."
-        if not (_CLOSING_REMARK.fullmatch(sentence.rstrip(".!?… ")) or not _WORDLIKE.search(sentence)) or not finished:
-            return None  # the final sentence has no mathematics and closes nothing: no final answer
+        found = _sentence_reading(sentences, index, max_chars)
+        if found is _NEXT:
+            continue
+        if found is _UNFINISHED:
+            return None
+        lead = _leading_word(sentences, index)
+        if lead is None:
+            return found
+        if found is None:  # "No. It is not prime.": no mathematics, the word is the answer
+            return Extraction(lead[0], "last_sentence", "answer", lead[1], leading=lead)
+        return dataclasses.replace(found, leading=lead)
     return None
+
+
+_NEXT = Extraction(None, "next")  # a closing remark: the sentence before it is the final one
+_UNFINISHED = Extraction(None, "unfinished")  # cut off mid-sentence: no answer
+
+
+def _sentence_reading(sentences: list[str], index: int, max_chars: int) -> Extraction | None:
+    """The reading of `sentences[index]` as the final sentence: None for prose without mathematics, `_NEXT` for
+    a closing remark to skip, `_UNFINISHED` for a sentence cut off."""
+    sentence = sentences[index]
+    finished = sentence.rstrip("*_ ")[-1:] in _FINISHED
+    sentence = _strip_markdown(sentence).rstrip(".").strip()
+    if _HAS_MATH.search(sentence):
+        if _TABLE_ROW.match(sentence):
+            return Extraction(sentence, "last_sentence", refusal="a table, not an answer")
+        if not finished and _CUT_OFF.search(sentence):
+            return _UNFINISHED  # cut off mid-sentence ("5 + 7 = 12, then we need to check whether he")
+        listed = _value_list(sentence, after_verb=True)
+        if listed is not None:
+            return listed  # "The solutions are $x = 1$, $x = 2$, and $x = 3$": every value, as a list
+        asserted = _ASSERTED.search(sentence)
+        if asserted is not None:
+            # "The GCD is 12, since 12 divides 36": the value the sentence asserts, not its justification
+            return _checked(asserted.group("value").strip().strip("$").strip(), "last_sentence", "answer")
+        if is_bare_answer(sentence) and "$" not in sentence:
+            before = _strip_markdown(sentences[index - 1]) if index else ""
+            if before.endswith(":") or (before and is_bare_answer(before) and _HAS_MATH.search(before)):
+                return Extraction(sentence, "last_sentence", refusal="a list of candidates")
+            return _checked(sentence[-max_chars:], "last_sentence", "answer")
+        return _checked(sentence[-max_chars:], "last_sentence", "sentence")
+    said = _ANSWER_WORD_END.search(sentence)
+    if said is not None and finished:
+        return _checked(said.group(1), "last_sentence", "answer")  # "Therefore the function is odd."
+    if not finished:
+        return _UNFINISHED
+    if not (_CLOSING_REMARK.fullmatch(sentence.rstrip(".!?… ")) or not _WORDLIKE.search(sentence)):
+        return None  # the final sentence has no mathematics and closes nothing: no final answer
+    return _NEXT
 
 
 def extract(

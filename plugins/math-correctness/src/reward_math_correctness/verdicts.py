@@ -9,7 +9,9 @@ Reading the answer (`extraction.py`, `commitment.py`, `choice.py`; in the traine
      retractions, several different values, words that change a number ("thousand", "or more"), candidate
      lists, tables, code and cut-off sentences give no answer. A final sentence that closes on a list of
      values right after its verb ("The solutions are $x = 1$, $x = 2$, and $x = 3$") answers the whole list:
-     against one gold value a list is wrong, so listing never beats committing. A policy must gain nothing from listing,
+     against one gold value a list is wrong, so listing never beats committing. A yes/no opening the final
+     sentence, or standing alone before it ("No. Since $91 = 7 \\times 13$, it is not prime."), answers a yes/no
+     gold (`Verifier.verdicts`), refused when a hedge, a doubt or a question follows it. A policy must gain nothing from listing,
      hedging or bounding that it would not gain by committing (the README's table gives each refusal).
 In-process (`Verifier.verdicts`, this module):
   3. A gold that cannot be read scores None (the row is skipped), never 0: the policy is not punished for the
@@ -23,11 +25,11 @@ In-process (`Verifier.verdicts`, this module):
      score `timeout_score`, so no batch can make a training step wait on slow answers.
 In the worker (`verification.judge`):
   8. A multiple-choice gold compares the choice made; a word gold compares as a word ("on" is not "no").
-  9. An answer that keeps an operator the gold does not have (`\int`, `\sum`, `\binom`, `!`...) leaves the
+  9. An answer that keeps an operator the gold does not have (`\\int`, `\\sum`, `\\binom`, `!`...) leaves the
      problem unsolved: wrong.
  10. math-verify decides equality, strictly; a set or an interval never equals a point; a percent equals its
      value only when the gold is about a percent.
- 11. False relations and chains (`1=2=3`, `x \approx 12` for 11) are wrong: math-verify keeps only the last
+ 11. False relations and chains (`1=2=3`, `x \\approx 12` for 11) are wrong: math-verify keeps only the last
      side.
  12. Rounded decimals of exact golds are wrong unless `accept_decimal_approximations` (math-verify equates
      1.414214 with sqrt(2) and 1/2004! with 1/2006!).
@@ -48,11 +50,13 @@ from reward_core.errors import MalformedCompletionError
 from . import notation
 from .extraction import Extraction
 from .restatement import restates_problem
+from .verification import word_of
 from .verdict import Verdict
 
 __all__ = ["Verifier", "VERDICT_CACHE_SIZE"]
 
 VERDICT_CACHE_SIZE = 200_000
+_YES_NO = frozenset(("yes", "no", "true", "false"))
 Judged = tuple[Verdict, float | None, str | None]
 
 
@@ -110,6 +114,7 @@ class Verifier:
         cfg = self.config
         out: list[tuple[Verdict, float | None, str | None] | None] = [None] * len(golds)
         fast_golds: dict[str, Any] = {}  # parsed once per batch
+        yes_no_golds: dict[str, bool] = {}
         todo: dict[tuple[str, str | None, str], list[int]] = {}
         for i, (gold, reading) in enumerate(zip(golds, readings)):
             if gold is None:
@@ -118,6 +123,13 @@ class Verifier:
             if gold not in fast_golds:
                 fast_golds[gold] = notation.fast_number(gold)
             g = fast_golds[gold]
+            if reading.leading is not None:
+                if gold not in yes_no_golds:
+                    yes_no_golds[gold] = word_of(gold) in _YES_NO
+                if yes_no_golds[gold]:
+                    # "No. Since $91 = 7 \times 13$, it is not prime.": a yes/no gold is answered by the opening word
+                    word, refusal = reading.leading
+                    reading = Extraction(word, reading.rule, "answer", refusal)
             answer, mode = reading.answer, reading.mode
             refused = reading.refusal is not None
             if answer is not None and not refused:
