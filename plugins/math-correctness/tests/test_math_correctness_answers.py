@@ -106,3 +106,42 @@ def test_a_yes_or_no_opening_the_final_sentence_answers(reward, gold, completion
 )
 def test_a_wrong_or_uncommitted_opening_word_scores_zero(reward, gold, completion):
     assert score(reward, gold, completion) == 0.0
+
+
+# -- complex numbers: `j`, decimal parts ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        (r"\frac{1}{2} - \frac{1}{2}i", r"\boxed{0.5 - 0.5i}"),
+        (r"\frac{1}{2} - \frac{1}{2}i", r"\boxed{0.50 - 0.50i}"),
+        (r"\frac{1}{2} - \frac{1}{2}i", r"\boxed{\frac{1-i}{2}}"),
+        (r"\frac{1}{2} - \frac{1}{2}i", "The answer is $0.5 - 0.5i$."),
+        ("0.5+0.5i", r"\boxed{\frac{1}{2}+\frac{1}{2}i}"),
+        ("1.5 + 2i", r"\boxed{\frac{3}{2} + 2i}"),
+        ("3+4i", r"\boxed{3+4j}"),
+        ("3+4i", r"\boxed{3 + 4 j}"),
+        ("3+4i", r"\boxed{3+4\mathrm{j}}"),
+        ("-2i", r"\boxed{-2j}"),
+        ("i", r"\boxed{j}"),
+        ("-1+i", r"\boxed{-1 + j}"),
+    ],
+)
+def test_complex_numbers_with_j_or_decimal_parts_are_equal(reward, gold, completion):
+    assert score(reward, gold, completion) == 1.0
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        (r"\frac{1}{2} - \frac{1}{2}i", r"\boxed{0.5 + 0.5i}"),  # the conjugate
+        (r"\frac{1}{2} - \frac{1}{2}i", r"Maybe \boxed{0.5 - 0.5i}."),
+        (r"\frac{1}{3} + i", r"\boxed{0.33 + i}"),  # a rounded decimal of an exact gold
+        (r"\frac{1}{3} + \frac{2}{3}i", r"\boxed{0.333 + 0.667i}"),
+        ("3+4i", r"\boxed{4+3i}"),
+        ("3+4i", r"\boxed{3-4j}"),
+        ("3+4i", r"\boxed{3+4x}"),
+        ("2j", r"\boxed{2i}"),  # `j` is read as the unit only in an answer to an `i` gold
+    ],
+)
+def test_a_different_or_rounded_complex_number_scores_zero(reward, gold, completion):
+    assert score(reward, gold, completion) == 0.0

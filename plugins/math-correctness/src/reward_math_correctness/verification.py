@@ -187,6 +187,30 @@ def false_relation(answer: str) -> bool:
     return False
 
 
+# The imaginary unit in a gold (`3+4i`, `-i`, `\frac{1}{2}i`); and `j` written for it in an answer (`4j`, `4 j`,
+# `\mathrm{j}`, a lone `j` after a sign).
+_IMAGINARY_UNIT = re.compile(r"(?:(?<=[\d}\s+\-(])|^)i(?![a-zA-Z])|\\math(?:rm|it)\s*\{\s*i\s*\}")
+_J_UNIT = re.compile(r"\\math(?:rm|it)\s*\{\s*j\s*\}|(?:(?<=[\d}+\-(])|(?<=[\d}+\-(]\s)|^)j(?![a-zA-Z])")
+
+
+def complex_equal(gold_parsed: list, pred_parsed: list) -> bool:
+    """True when both are the same complex number, with `i` the imaginary unit, compared exactly: each decimal
+    is the fraction it writes (`0.5` is 1/2, `0.33` is not 1/3)."""
+    import sympy
+
+    values = []
+    for parsed in (gold_parsed, pred_parsed):
+        value = parsed[0] if parsed else None
+        if not isinstance(value, sympy.Expr) or any(s.name != "i" for s in value.free_symbols):
+            return False
+        value = value.subs({s: sympy.I for s in value.free_symbols})
+        values.append(sympy.nsimplify(value, rational=True))
+    try:
+        return sympy.expand(values[0] - values[1]) == 0
+    except (TypeError, ValueError, ArithmeticError):
+        return False
+
+
 def _scalar(parsed: list) -> Any:
     import sympy
 
@@ -268,6 +292,8 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
         return (Verdict.CORRECT if read_choice(answer, mode) == letters else Verdict.WRONG), None, answer
     if answer is not None and mode == "answer":
         answer = strip_choice_label(answer)  # `\textbf{(B)}\ 9` against the gold 9: the option's value
+    if answer is not None and "j" in answer and _IMAGINARY_UNIT.search(gold) and "j" not in gold:
+        answer = _J_UNIT.sub("i", answer)  # `3 + 4j` against `3+4i`: the engineers' imaginary unit
     word = word_of(gold)
     if word is not None:
         # a word gold compares as a word: "no" is not the product n·o, so `on` is not "no"
@@ -320,6 +346,10 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
             value_parsed = _parse(value)
             if value_parsed and verify(gold_parsed, value_parsed, strict=True, timeout_seconds=None):
                 equal, pred_parsed = True, value_parsed
+    if not equal and _IMAGINARY_UNIT.search(gold):
+        # `0.5 - 0.5i` for `\frac{1}{2} - \frac{1}{2}i`: math-verify reads `i` as a symbol and does not equate
+        # 0.5*i with i/2; compared as complex numbers, exactly (a decimal counts as the fraction it writes)
+        equal = complex_equal(gold_parsed, pred_parsed)
     g, p = _scalar(gold_parsed), _scalar(pred_parsed)
     rel = _relative_error(g, p) if g is not None and p is not None else None
     if not equal:
