@@ -145,3 +145,42 @@ def test_complex_numbers_with_j_or_decimal_parts_are_equal(reward, gold, complet
 )
 def test_a_different_or_rounded_complex_number_scores_zero(reward, gold, completion):
     assert score(reward, gold, completion) == 0.0
+
+
+# -- "or" / "and" joining inequalities -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x < 1 \text{ or } x > 2}"),
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x < 1 \text{ or } 2 < x}"),
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x<1 \lor x>2}"),
+        (r"(-\infty,1)\cup(2,\infty)", "Answer: x < 1 or x > 2"),
+        (r"(-\infty,1]\cup[2,\infty)", r"\boxed{x \le 1 \text{ or } x \ge 2}"),
+        (r"x<1 \text{ or } x>2", r"\boxed{(-\infty,1)\cup(2,\infty)}"),
+        ("[1,2]", r"\boxed{x \geq 1 \text{ and } x \leq 2}"),
+        ("(1,2)", r"\boxed{x > 1 \text{ and } x < 2}"),
+    ],
+)
+def test_or_and_and_join_inequalities_as_union_and_intersection(reward, gold, completion):
+    assert score(reward, gold, completion) == 1.0
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x < 1 \text{ and } x > 2}"),  # the intersection (empty)
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x \le 1 \text{ or } x \ge 2}"),  # closed ends
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x < 1 \text{ or } x > 3}"),
+        (r"(-\infty,1)\cup(2,\infty)", "Answer: x < 1 or x > 3"),
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x < 1 \text{ or } y > 2}"),  # two variables
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x < 1 \text{ or } x > 2 \text{ and } x < 5}"),  # mixed
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x < 1 \text{ or maybe } x > 2}"),
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x < 1} \text{ or } \boxed{x > 2}"),  # two answers
+        (r"(-\infty,1)\cup(2,\infty)", r"\boxed{x < 1 \text{ or } x > 2 \text{ or } x = 7}"),
+        ("(1,2)", r"\boxed{x > 1 \text{ or } x < 2}"),  # every real
+        ("(1,2)", r"\boxed{x > 1 \text{ and } x < 3}"),
+        ("1", r"\boxed{x < 1 \text{ or } x > 1}"),
+    ],
+)
+def test_a_wrong_union_or_intersection_scores_zero(reward, gold, completion):
+    assert score(reward, gold, completion) == 0.0

@@ -193,6 +193,77 @@ _IMAGINARY_UNIT = re.compile(r"(?:(?<=[\d}\s+\-(])|^)i(?![a-zA-Z])|\\math(?:rm|i
 _J_UNIT = re.compile(r"\\math(?:rm|it)\s*\{\s*j\s*\}|(?:(?<=[\d}+\-(])|(?<=[\d}+\-(]\s)|^)j(?![a-zA-Z])")
 
 
+_CONNECTIVE = re.compile(
+    r"\\text\s*\{\s*(or|and)\s*\}|\\(lor|vee|land|wedge)(?![a-zA-Z])|(∨|∧)|(?<![a-zA-Z\\])(or|and)(?![a-zA-Z])"
+)
+_UNION = frozenset(("or", "lor", "vee", "∨"))
+
+
+def relations_set(text: str) -> Any:
+    """The set that relations of one variable joined by "or" (union) or "and" (intersection) mean, as sympy
+    reads it (`x < 1 \\text{ or } x > 2`), or None when `text` is not such a join (one connective kind only:
+    "or" and "and" mixed have no written precedence)."""
+    import sympy
+
+    connectives = list(_CONNECTIVE.finditer(text))
+    if not connectives or len(connectives) > 8:
+        return None
+    kinds = {next(g for g in m.groups() if g is not None) in _UNION for m in connectives}
+    if len(kinds) != 1:
+        return None
+    union = kinds.pop()
+    parts, start = [], 0
+    for match in connectives:
+        parts.append(text[start : match.start()])
+        start = match.end()
+    parts.append(text[start:])
+    sets, symbols = [], set()
+    for part in parts:
+        parsed = _parse(part.strip()) if part.strip() else []
+        value = parsed[0] if parsed else None
+        if not isinstance(value, (sympy.core.relational.Relational, sympy.And)) or isinstance(
+            value, (sympy.Eq, sympy.Ne)
+        ):
+            return None
+        if len(value.free_symbols) != 1:
+            return None
+        symbols |= value.free_symbols
+        as_set = _as_set(value)
+        if as_set is None:
+            return None
+        sets.append(as_set)
+    if len(symbols) != 1:
+        return None
+    return sympy.Union(*sets) if union else sympy.Intersection(*sets)
+
+
+def _as_set(value: Any) -> Any:
+    """A set, or the set of reals a relation of one variable holds on; None otherwise."""
+    import sympy
+
+    if isinstance(value, sympy.Set):
+        return value
+    if isinstance(value, (sympy.core.relational.Relational, sympy.And, sympy.Or)) and len(value.free_symbols) == 1:
+        if any(isinstance(r, (sympy.Eq, sympy.Ne)) for r in value.atoms(sympy.core.relational.Relational)):
+            return None
+        symbol = next(iter(value.free_symbols))
+        real = sympy.Symbol(symbol.name, real=True)
+        try:
+            return value.subs(symbol, real).as_set()
+        except (TypeError, ValueError, NotImplementedError, ArithmeticError):
+            return None
+    return None
+
+
+def _same_set(a: Any, b: Any) -> bool:
+    import sympy
+
+    try:
+        return a == b or (sympy.Complement(a, b) == sympy.S.EmptySet and sympy.Complement(b, a) == sympy.S.EmptySet)
+    except (TypeError, ValueError, NotImplementedError, ArithmeticError):
+        return False
+
+
 def complex_equal(gold_parsed: list, pred_parsed: list) -> bool:
     """True when both are the same complex number, with `i` the imaginary unit, compared exactly: each decimal
     is the fraction it writes (`0.5` is 1/2, `0.33` is not 1/3)."""
@@ -350,6 +421,15 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
         # `0.5 - 0.5i` for `\frac{1}{2} - \frac{1}{2}i`: math-verify reads `i` as a symbol and does not equate
         # 0.5*i with i/2; compared as complex numbers, exactly (a decimal counts as the fraction it writes)
         equal = complex_equal(gold_parsed, pred_parsed)
+    if not equal and mode == "answer":
+        # `x < 1 \text{ or } x > 2` for `(-\infty,1)\cup(2,\infty)`: relations joined by "or" (a union) or
+        # "and" (an intersection), which math-verify does not read as the set they mean
+        joined = relations_set(answer)
+        if joined is not None or relations_set(gold) is not None:
+            said = joined if joined is not None else _as_set(pred_parsed[0])
+            wanted = relations_set(gold) or _as_set(gold_parsed[0])
+            if said is not None and wanted is not None and _same_set(said, wanted):
+                equal, pred_parsed = True, [said]
     g, p = _scalar(gold_parsed), _scalar(pred_parsed)
     rel = _relative_error(g, p) if g is not None and p is not None else None
     if not equal:
