@@ -184,3 +184,38 @@ def test_or_and_and_join_inequalities_as_union_and_intersection(reward, gold, co
 )
 def test_a_wrong_union_or_intersection_scores_zero(reward, gold, completion):
     assert score(reward, gold, completion) == 0.0
+
+
+# -- an unsimplified expression with a plus-minus ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        (r"2 \pm \sqrt{3}", r"\boxed{\frac{4 \pm \sqrt{12}}{2}}"),
+        (r"2 \pm \sqrt{3}", r"\boxed{\frac{4 \mp \sqrt{12}}{2}}"),
+        (r"2 \pm \sqrt{3}", r"x = \frac{4 \pm \sqrt{12}}{2}"),
+        (r"\frac{-1 \pm \sqrt{5}}{2}", r"\boxed{\frac{-2 \pm \sqrt{20}}{4}}"),  # a gold with the sign inside
+        (r"\frac{-1 \pm \sqrt{5}}{2}", r"\boxed{-\frac{1}{2} \pm \frac{\sqrt{5}}{2}}"),
+        (r"\frac{-1 \pm \sqrt{5}}{2}", r"\boxed{\frac{-1 - \sqrt{5}}{2}, \frac{-1 + \sqrt{5}}{2}}"),
+        ("1, 3", r"\boxed{\frac{4 \pm 2}{2}}"),
+        (r"1 + \sqrt{2}", r"\boxed{\frac{2 + \sqrt{8}}{2}}"),
+    ],
+)
+def test_an_unsimplified_expression_equal_to_the_gold_is_correct(reward, gold, completion):
+    assert score(reward, gold, completion) == 1.0
+
+
+@pytest.mark.parametrize(
+    "gold, completion",
+    [
+        (r"2 \pm \sqrt{3}", r"\boxed{\frac{4 \pm \sqrt{3}}{2}}"),
+        (r"2 \pm \sqrt{3}", r"\boxed{\frac{4 + \sqrt{12}}{2}}"),  # one of the two values
+        (r"2 \pm \sqrt{3}", r"\boxed{\sqrt{3} \pm 2}"),
+        (r"2 \pm \sqrt{3}", r"\boxed{\frac{4 \pm \sqrt{12}}{2} \pm 1}"),
+        (r"2 \pm \sqrt{3}", r"Maybe \boxed{\frac{4 \pm \sqrt{12}}{2}}."),
+        (r"\frac{-1 \pm \sqrt{5}}{2}", r"\boxed{\frac{-1 + \sqrt{5}}{2}}"),
+        (r"2 + \sqrt{3}", r"\boxed{\frac{4 \pm \sqrt{12}}{2}}"),  # two values for one
+        ("3", r"\boxed{\frac{4 \pm 2}{2}}"),
+    ],
+)
+def test_a_plus_minus_that_is_not_the_gold_scores_zero(reward, gold, completion):
+    assert score(reward, gold, completion) == 0.0

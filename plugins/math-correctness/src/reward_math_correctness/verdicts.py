@@ -32,7 +32,8 @@ In the worker (`verification.judge`):
      Against a gold written with the imaginary unit `i`, a complex number is compared exactly as one
      (`0.5 - 0.5i` for `\\frac{1}{2} - \\frac{1}{2}i`; `0.33` is not 1/3) and `j` is read as the unit.
      Relations of one variable joined by "or" / "and" are the union / intersection of the sets they hold on
-     (`x < 1 \\text{ or } x > 2` for `(-\\infty,1)\\cup(2,\\infty)`).
+     (`x < 1 \\text{ or } x > 2` for `(-\\infty,1)\\cup(2,\\infty)`). An expression with one `\\pm` inside it is the
+     set of its two values, against a gold of two values (`\\frac{4 \\pm \\sqrt{12}}{2}` for `2 \\pm \\sqrt{3}`).
  11. False relations and chains (`1=2=3`, `x \\approx 12` for 11) are wrong: math-verify keeps only the last
      side.
  12. Rounded decimals of exact golds are wrong unless `accept_decimal_approximations` (math-verify equates

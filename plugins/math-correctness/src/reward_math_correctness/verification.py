@@ -85,6 +85,9 @@ def parse_gold(gold: str) -> list:
                 # plain text whose only reading is itself ("???"), or truncated LaTeX (`\\frac{`): nothing to
                 # compare against
                 parsed = []
+        if (not parsed or isinstance(parsed[0], str)) and _PLUS_MINUS.search(gold):
+            # `\frac{-1 \pm \sqrt{5}}{2}`: the two values, which math-verify does not read inside an expression
+            parsed = plus_minus_set(gold) or parsed
         if len(_gold_cache) >= _CACHE_LIMIT:
             _gold_cache.clear()
         _gold_cache[gold] = parsed
@@ -264,6 +267,39 @@ def _same_set(a: Any, b: Any) -> bool:
         return False
 
 
+_PLUS_MINUS = re.compile(r"\\(?:pm|mp)(?![a-zA-Z])|±|∓")
+
+
+def _is_set(parsed: list) -> bool:
+    import sympy
+
+    return bool(parsed) and isinstance(parsed[0], sympy.FiniteSet)
+
+
+def plus_minus_set(text: str, mode: str = "answer") -> list:
+    """`[{a + b, a - b}]` for an expression with one `\\pm` (or `\\mp`) anywhere in it (`\\frac{4 \\pm
+    \\sqrt{12}}{2}`), parsed as math-verify parses each value; [] when there is not exactly one or a value
+    does not parse."""
+    import sympy
+
+    named = re.fullmatch(r"\s*[a-zA-Z]\s*=([^=]*)", text)
+    text = named.group(1) if named else text  # `x = \\frac{4 \\pm \\sqrt{12}}{2}`: the values of x
+    signs = list(_PLUS_MINUS.finditer(text))
+    if len(signs) != 1 or mode != "answer":
+        return []
+    sign = signs[0]
+    upper = "+" if sign.group() in ("\\pm", "±") else "-"
+    lower = "-" if upper == "+" else "+"
+    values = []
+    for replacement in (upper, lower):
+        parsed = _parse(text[: sign.start()] + replacement + text[sign.end() :])
+        value = parsed[0] if parsed else None
+        if not isinstance(value, sympy.Expr):
+            return []
+        values.append(value)
+    return [sympy.FiniteSet(*values)]
+
+
 def complex_equal(gold_parsed: list, pred_parsed: list) -> bool:
     """True when both are the same complex number, with `i` the imaginary unit, compared exactly: each decimal
     is the fraction it writes (`0.5` is 1/2, `0.33` is not 1/3)."""
@@ -417,6 +453,12 @@ def judge(gold: str, answer: str | None, mode: str, options: dict) -> tuple[Verd
             value_parsed = _parse(value)
             if value_parsed and verify(gold_parsed, value_parsed, strict=True, timeout_seconds=None):
                 equal, pred_parsed = True, value_parsed
+    if not equal and _PLUS_MINUS.search(answer) and _is_set(gold_parsed) and not _is_set(pred_parsed):
+        # `\frac{4 \pm \sqrt{12}}{2}` for `2 \pm \sqrt{3}`: math-verify reads `\pm` only at the top level; inside
+        # an expression it is the set of the expression's two values
+        both = plus_minus_set(answer, mode)
+        if both and verify(gold_parsed, both, strict=True, timeout_seconds=None):
+            equal, pred_parsed = True, both
     if not equal and _IMAGINARY_UNIT.search(gold):
         # `0.5 - 0.5i` for `\frac{1}{2} - \frac{1}{2}i`: math-verify reads `i` as a symbol and does not equate
         # 0.5*i with i/2; compared as complex numbers, exactly (a decimal counts as the fraction it writes)
