@@ -219,3 +219,55 @@ def test_an_unsimplified_expression_equal_to_the_gold_is_correct(reward, gold, c
 )
 def test_a_plus_minus_that_is_not_the_gold_scores_zero(reward, gold, completion):
     assert score(reward, gold, completion) == 0.0
+
+
+# -- the options a prompt (or an `options` column) lists --------------------------------------------------------
+QUESTION = "What is 2 + 2?\nA) 2\nB) 3\nC) 4\nD) 5"
+CITIES = "Which city is the capital of Italy?\n(A) Paris\n(B) Rome\n(C) Oslo"
+
+
+@pytest.mark.parametrize(
+    "prompt, gold, completion",
+    [
+        (QUESTION, "C", r"\boxed{4}"),  # the option's value for the gold letter
+        (QUESTION, "C", "The answer is 4."),
+        (QUESTION, r"\text{(C)}", "Answer: 4"),
+        (CITIES, "B", r"\boxed{\text{Rome}}"),  # the option's text
+        (CITIES, "B", "The answer is Rome."),
+        (QUESTION, "4", r"\boxed{C}"),  # a value gold, the option chosen by its letter
+        (QUESTION, "4", "Answer: (C)"),
+        (QUESTION, "4", r"\boxed{4}"),
+        (QUESTION, "C", r"\boxed{C}"),
+    ],
+)
+def test_an_option_is_chosen_by_its_text_or_its_letter(reward, prompt, gold, completion):
+    assert reward(prompts=[prompt], completions=[completion], answer=[gold]) == [1.0]
+
+
+@pytest.mark.parametrize(
+    "prompt, gold, completion",
+    [
+        (QUESTION, "C", r"\boxed{3}"),  # another option's value
+        (QUESTION, "C", r"Maybe \boxed{4}."),
+        (QUESTION, "C", "The answer is not 4."),
+        (QUESTION, "C", r"\boxed{4} or \boxed{5}"),
+        (QUESTION, "4", r"\boxed{B}"),
+        (QUESTION, "4", "Answer: C or D"),
+        (CITIES, "B", "The answer is Paris."),
+        ("What is 2 + 2?", "C", r"\boxed{4}"),  # no options listed: a value is no letter
+        ("Pick one:\nA) 4\nB) 4.0\nC) 5", "A", r"\boxed{4}"),  # two options with that value: no choice
+        ("Steps:\nA) 4\nC) 5", "A", r"\boxed{4}"),  # not a run of options from A
+    ],
+)
+def test_a_wrong_ambiguous_or_uncommitted_option_scores_zero(reward, prompt, gold, completion):
+    assert reward(prompts=[prompt], completions=[completion], answer=[gold]) == [0.0]
+
+
+def test_an_options_column_lists_the_options(reward):
+    scores = reward(
+        prompts=["q"] * 4,
+        completions=[r"\boxed{4}", r"\boxed{B}", r"\boxed{5}", r"\boxed{\text{Rome}}"],
+        answer=["C", "3", "C", "B"],
+        options=[["2", "3", "4", "5"], ["(A) 2", "(B) 3"], {"A": "2", "B": "3", "C": "4"}, ["Paris", "Rome"]],
+    )
+    assert scores == [1.0, 1.0, 0.0, 1.0]

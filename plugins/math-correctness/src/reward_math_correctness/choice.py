@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["choice_gold", "read_choice", "strip_choice_label"]
+__all__ = ["choice_gold", "read_choice", "strip_choice_label", "options_of", "option_value", "option_chosen"]
 
 LETTERS = "ABCDEFGHIJ"
 _WRAP = re.compile(r"\\(?:text(?:bf|rm|it|sc)?|math(?:rm|bf)|mbox|boxed)\s*\{([^{}]*)\}")
@@ -78,3 +78,57 @@ def strip_choice_label(answer: str) -> str:
     """An option's value without its label: `9` for `\\textbf{(B)}\\ 9` (AMC style), the answer otherwise."""
     label = _LABEL.match(answer)
     return answer[label.end() :] if label else answer
+
+
+# An option line in a prompt: `A) 2`, `(B) 2.0 eV`, `C. Paris`, `D: none of these`, each on its own line.
+_OPTION_LINE = re.compile(r"^[ \t*]{0,4}\(?([A-J])(?:\)|\.|:)[ \t*]{1,4}([^\n]{1,300}?)[ \t*]*$", re.MULTILINE)
+_MAX_PROMPT = 20_000  # the options are read from the end of a prompt, where the question lists them
+
+
+def options_of(prompt: str, column: object = None) -> dict[str, str]:
+    """The options a question lists, by letter: from an `options` column (a list in letter order, a dict by
+    letter, or text with one option a line), else from the prompt's option lines. Only a full run of letters
+    from A (at least two, each once) counts; anything else is no options.
+
+    >>> options_of("Which? \\nA) 2\\nB) 3\\nC) 4")
+    {'A': '2', 'B': '3', 'C': '4'}
+    """
+    if isinstance(column, (list, tuple)) and column and all(isinstance(o, str) for o in column):
+        return {LETTERS[i]: strip_choice_label(o).strip() for i, o in enumerate(column[: len(LETTERS)])}
+    if isinstance(column, dict):
+        found = {str(k).strip("() ").upper(): str(v).strip() for k, v in column.items()}
+        return found if sorted(found) == list(LETTERS[: len(found)]) and len(found) >= 2 else {}
+    text = column if isinstance(column, str) else prompt
+    found: dict[str, str] = {}
+    for match in _OPTION_LINE.finditer(text[-_MAX_PROMPT:]):
+        letter = match.group(1)
+        if letter == "A":
+            found = {}  # a new list of options starts
+        if letter in found or letter != LETTERS[len(found)]:
+            return {}
+        found[letter] = match.group(2).strip()
+    return found if len(found) >= 2 else {}
+
+
+def _normal(text: str) -> str:
+    text = _plain(text).strip().rstrip(".").strip()
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def option_chosen(answer: str, options: dict[str, str], same_number) -> str | None:
+    """The letter of the one option whose text or value the answer is (`4` for `C) 4`), or None (no option, or
+    several). `same_number(a, b)` says whether two texts are the same plain number."""
+    said = _normal(answer)
+    if not said:
+        return None
+    chosen = {letter for letter, text in options.items() if _normal(text) == said or same_number(text, answer)}
+    return chosen.pop() if len(chosen) == 1 else None
+
+
+_ONLY_LETTER = re.compile(r"\W*\(?([A-J])\)?\W*")
+
+
+def option_value(answer: str, options: dict[str, str]) -> str | None:
+    """The text of the option an answer names by its letter alone (`\\boxed{B}`, `(B)`), or None."""
+    letter = _ONLY_LETTER.fullmatch(_plain(answer))
+    return options.get(letter.group(1)) if letter else None

@@ -136,7 +136,10 @@ class AnswerCorrectnessReward(BaseReward):
             for c in completions
         ]
         gold_texts = [notation.gold_text(g) for g in golds]
-        verdicts = self.verifier.decide(gold_texts, readings, prompts)
+        options = kwargs.get("options")  # an options column, when the dataset has one
+        if options is not None and len(options) != n:
+            options = None
+        verdicts = self.verifier.decide(gold_texts, readings, prompts, options)
         counts = {"gold_unparsable": 0, "timeouts": 0, "rejected": 0, "no_answer": 0, "unanchored": 0}
         scores: list[float | None] = []
         reasons: list[Any] = []

@@ -13,7 +13,10 @@ Reading the answer (`extraction.py`, `commitment.py`, `choice.py`; in the traine
      sentence, or standing alone before it ("No. Since $91 = 7 \\times 13$, it is not prime."), answers a yes/no
      gold (`Verifier.verdicts`), refused when a hedge, a doubt or a question follows it. A policy must gain nothing from listing,
      hedging or bounding that it would not gain by committing (the README's table gives each refusal).
-In-process (`Verifier.verdicts`, this module):
+In-process (`Verifier.decide` and `Verifier.verdicts`, this module):
+  2b. When the prompt (or an `options` column) lists the options, an answer naming no letter chooses the one
+     option whose text or value it is (against a choice gold), and an answer that is only a letter is its
+     option's value (against a value gold): the answer in the gold's terms.
   3. A gold that cannot be read scores None (the row is skipped), never 0: the policy is not punished for the
      dataset.
   4. Absurd answers are wrong before any parser sees them (`notation.absurd_reason`): exponent towers, exponents
@@ -45,6 +48,7 @@ After the verdict (`Verifier.decide`):
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -52,7 +56,7 @@ from typing import Any
 from reward_core import cpus_per_rank, prompt_text
 from reward_core.errors import MalformedCompletionError
 
-from . import notation
+from . import choice, notation
 from .extraction import Extraction
 from .restatement import restates_problem
 from .verification import word_of
@@ -95,11 +99,18 @@ class Verifier:
             self._pool.close()
 
     def decide(
-        self, golds: list[str | None], readings: list[Extraction], prompts: list | None
+        self, golds: list[str | None], readings: list[Extraction], prompts: list | None, options: list | None = None
     ) -> list[tuple[Verdict, float | None, str | None, bool]]:
-        """`(verdict, relative error, the answer as read, restated)` per row: `verdicts`, then rule 13."""
-        judged = self.verdicts(golds, readings)
+        """`(verdict, relative error, the answer as read, restated)` per row: the options (rule 8), `verdicts`,
+        then rule 13."""
         prompt_texts: dict[int, str] = {}  # GRPO repeats each prompt: read each one once
+        if prompts is not None or options is not None:
+            listed: dict[int, dict[str, str]] = {}  # the options of each prompt, read once
+            readings = [
+                self._choose(golds[row], reading, prompts, options, row, prompt_texts, listed)
+                for row, reading in enumerate(readings)
+            ]
+        judged = self.verdicts(golds, readings)
         out = []
         for row, (verdict, rel, read) in enumerate(judged):
             restated = False
@@ -111,6 +122,36 @@ class Verifier:
                     verdict, rel, restated = Verdict.REJECTED, None, True
             out.append((verdict, rel, read, restated))
         return out
+
+    @staticmethod
+    def _choose(gold: str | None, reading: Extraction, prompts: list | None, options: list | None, row: int,
+                prompt_texts: dict[int, str], listed_by_prompt: dict[int, dict[str, str]]) -> Extraction:
+        """A choice made by an option's text or value (`4` for `C) 4`, against the gold `C`), or an option named by
+        its letter alone (`B` for `B) 9`, against the gold `9`), when the prompt or the `options` column lists
+        the options: the reading in the gold's terms. Only unrefused answers read whole are translated."""
+        if gold is None or reading.answer is None or reading.refusal is not None or reading.mode != "answer":
+            return reading
+        column = options[row] if options is not None and row < len(options) else None
+        if column is not None:
+            listed = choice.options_of("", column)
+        else:
+            if prompts is None or row >= len(prompts):
+                return reading
+            key = id(prompts[row])
+            if key not in listed_by_prompt:
+                if key not in prompt_texts:
+                    prompt_texts[key] = _prompt(prompts[row])
+                listed_by_prompt[key] = choice.options_of(prompt_texts[key])
+            listed = listed_by_prompt[key]
+        if not listed:
+            return reading
+        if choice.choice_gold(gold) is not None:
+            if choice.read_choice(reading.answer, "answer") is not None:
+                return reading
+            letter = choice.option_chosen(reading.answer, listed, _same_number)
+            return dataclasses.replace(reading, answer=letter) if letter else reading
+        value = choice.option_value(reading.answer, listed)
+        return dataclasses.replace(reading, answer=value) if value else reading
 
     def verdicts(
         self, golds: list[str | None], readings: list[Extraction]
@@ -195,3 +236,8 @@ def _prompt(prompt: Any) -> str:
         return prompt_text(prompt)
     except MalformedCompletionError:  # an unusual prompt shape only disables the restatement check for its row
         return ""
+
+
+def _same_number(a: str, b: str) -> bool:
+    x, y = notation.fast_number(a), notation.fast_number(b)
+    return x is not None and y is not None and notation.numbers_equal(x, y)
