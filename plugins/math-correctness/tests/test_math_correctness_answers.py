@@ -271,3 +271,26 @@ def test_an_options_column_lists_the_options(reward):
         options=[["2", "3", "4", "5"], ["(A) 2", "(B) 3"], {"A": "2", "B": "3", "C": "4"}, ["Paris", "Rome"]],
     )
     assert scores == [1.0, 1.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "gold, completion, expected",
+    [
+        (r"(-\infty,1)\cup(2,\infty)", "The solution is $x < 1$ or $x > 2$.", 1.0),
+        (r"(-\infty,1)\cup(2,\infty)", "Therefore, the solution set is $x<1$ or $x>2$.", 1.0),
+        ("(1,2)", "So the solution is $x > 1$ and $x < 2$.", 1.0),
+        (r"(-\infty,1)\cup(2,\infty)", "The solution is $x < 1$ or $x > 3$.", 0.0),
+        (r"(-\infty,1)\cup(2,\infty)", "The solution is maybe $x < 1$ or $x > 2$.", 0.0),
+        (r"(-\infty,1)\cup(2,\infty)", "The solution is probably $x < 1$ or $x > 2$.", 0.0),
+        (r"(-\infty,1)\cup(2,\infty)", "Many students think the solution is $x < 1$ or $x > 2$.", 0.0),
+        (r"(-\infty,1)\cup(2,\infty)", "The solution is not $x < 1$ or $x > 2$.", 0.0),
+        (r"(-\infty,1)\cup(2,\infty)", "The solution is $x < 1$ or $x > 2$. Wait, that's wrong.", 0.0),
+        (r"(-\infty,1)\cup(2,\infty)", "The solution is $x < 1$ or $y > 2$.", 0.0),
+        (r"(-\infty,1)\cup(2,\infty)", "The solution is $x < 1$ and $x > 2$.", 0.0),
+        (r"(-\infty,1)\cup(2,\infty)", "The solution is $x < 1$ or $x > 2$?", 0.0),
+        ("2", "The answer is $x = 2$ or $x = 3$.", 0.0),  # "or" between values stays a hedge
+        ("3", "It is $3$ or $4$.", 0.0),
+    ],
+)
+def test_or_between_relations_in_the_final_sentence_is_their_union(reward, gold, completion, expected):
+    assert score(reward, gold, completion) == expected

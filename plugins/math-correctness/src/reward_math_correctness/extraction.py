@@ -101,6 +101,14 @@ _LIST_AFTER_VERB = re.compile(
     rf"(?:\b(?:are|is|were|was|be)\b|:)\s{{0,8}}(?P<items>{_LIST_ITEM}(?:{_LIST_SEP}{_LIST_ITEM})+)\s*$", re.IGNORECASE
 )
 _LIST_WHOLE = re.compile(rf"\s*(?P<items>{_LIST_ITEM}(?:{_LIST_SEP}{_LIST_ITEM})+)\s*$")
+# Relations joined by "or" / "and" closing a sentence right after its verb: "The solution is $x < 1$ or $x > 2$."
+_JOINED_RELATIONS = re.compile(
+    r"(?:\b(?:are|is|were|was|be)\b|:)\s{0,8}(?P<first>\$[^$\n]{1,200}\$)\s{1,4}(?P<joint>or|and)\s{1,4}"
+    r"(?P<second>\$[^$\n]{1,200}\$)\s*$",
+    re.IGNORECASE,
+)
+_ONE_RELATION = re.compile(r"\s*([a-zA-Z])\s*(?:<|>|\\[lg]eq?(?![a-zA-Z])|\\[lg]t(?![a-zA-Z])|≤|≥)\s*[^<>=$\\]*[^<>=$]*"
+                           r"|[^<>=$]*(?:<|>|\\[lg]eq?(?![a-zA-Z])|\\[lg]t(?![a-zA-Z])|≤|≥)\s*([a-zA-Z])\s*")
 _LIST_SPLIT = re.compile(_LIST_SEP + r"(?=[-+$\d])")
 _LIST_DOUBT = re.compile(
     rf"(?<![\w'])(?:{_HEDGE_WORDS}|{_NEGATION_WORDS}|could|may|should|would|unless|otherwise|either|or|neither|nor)"
@@ -330,6 +338,30 @@ def _checked(answer: str, rule: str, mode: Mode) -> Extraction:
     return Extraction(answer, rule, mode, reason)
 
 
+def _joined_relations(sentence: str) -> Extraction | None:
+    """"The solution is $x < 1$ or $x > 2$": the relations as one answer, `x < 1 \\text{ or } x > 2` (a union;
+    "and" an intersection), when each span is one relation of the same variable; refused when the words before
+    them hedge, negate or report."""
+    found = _JOINED_RELATIONS.search(sentence)
+    if found is None:
+        return None
+    first, second = found.group("first")[1:-1].strip(), found.group("second")[1:-1].strip()
+    variables = set()
+    for relation in (first, second):
+        one = _ONE_RELATION.fullmatch(relation)
+        if one is None or relation.count("=") or "," in relation:
+            return None
+        variables.add(one.group(1) or one.group(2))
+    if len(variables) != 1:
+        return None
+    clause = re.split(r"[,;:]\s", sentence[: found.start("first")])[-1]
+    doubt = _LIST_DOUBT.search(clause) or _BEFORE_ANYWHERE.search(clause)
+    refusal = hedge_reason(sentence, or_is_hedge=False)
+    refusal = refusal or (f"not committed to ({' '.join(doubt.group().split()).lower()!r})" if doubt else None)
+    joint = found.group("joint").lower()
+    return Extraction(f"{first} \\text{{ {joint} }} {second}", "last_sentence", "answer", refusal)
+
+
 def _value_list(sentence: str, *, after_verb: bool) -> Extraction | None:
     """The values a sentence closes with, as one list answer ("1, 2, 3" for "The solutions are $x = 1$,
     $x = 2$, and $x = 3$"), or None. The list must follow the sentence's verb (or the label, `after_verb=False`)
@@ -472,7 +504,7 @@ def _sentence_reading(sentences: list[str], index: int, max_chars: int) -> Extra
             return Extraction(sentence, "last_sentence", refusal="a table, not an answer")
         if not finished and _CUT_OFF.search(sentence):
             return _UNFINISHED  # cut off mid-sentence ("5 + 7 = 12, then we need to check whether he")
-        listed = _value_list(sentence, after_verb=True)
+        listed = _value_list(sentence, after_verb=True) or _joined_relations(sentence)
         if listed is not None:
             return listed  # "The solutions are $x = 1$, $x = 2$, and $x = 3$": every value, as a list
         asserted = _ASSERTED.search(sentence)
@@ -543,6 +575,14 @@ def _commitment(final: str, reading: Extraction, start: int, end: int) -> str | 
         return context_refusal(final, start, end, answer if reading.mode == "answer" else None)
     if reading.rule == "whole":
         return None
+    joined = _JOINED_IN_ANSWER.fullmatch(answer) if reading.rule == "last_sentence" else None
+    if joined is not None and reading.mode == "answer":
+        # relations joined by "or" / "and": the words around both spans, from the first to the last
+        opening = final.rfind(joined.group(1), start)
+        closing = final.find(joined.group(3), opening) if opening >= 0 else -1
+        if opening < 0 or closing < 0:
+            return None
+        return context_refusal(final, opening, closing + len(joined.group(3)), None)
     # an answer read in prose: the sentence around it (in a sentence, around its last number)
     numbers = NUMBER.findall(answer)
     last = numbers[-1] if numbers else answer.strip()[-12:]
@@ -568,6 +608,7 @@ def _commitment(final: str, reading: Extraction, start: int, end: int) -> str | 
     return context_refusal(final, position, position + len(last), value)
 
 
+_JOINED_IN_ANSWER = re.compile(r"(.+) \\text\{ (or|and) \} (.+)")
 _TAG = re.compile(r"<(/?)answer\s{0,8}>", re.IGNORECASE)
 
 
