@@ -16,7 +16,10 @@ Data sets (plugins/math-correctness/tests/data/):
 a. math_verify_cases.json: math-verify 0.9.0's published test cases; each `pred` is the WHOLE completion;
    category = the test function; agreement = (score == 1.0) == (expected == 1);
 b. recall_corpus.json: completions in the styles real models write (make_recall_corpus.py); agreement with `label`;
-c. gaming_cases.json: gaming attempts, all expected wrong (0).
+c. gaming_cases.json: gaming attempts, all expected wrong (0);
+d. answer_forms_corpus.json (make_answer_forms_corpus.py): multiple choice (letters, option text, AMC boxes,
+   several letters), word answers, complex numbers, notation, several values, "or" as a union, dollar golds,
+   cut-off and retracted answers, each family with right (1) and wrong (0) completions.
 
 Golds are given to our reward as written. The two baselines get each gold wrapped in `$...$` when it has no
 `$` or `\\boxed` of its own: both read bare LaTeX golds poorly (`(1,\\infty)` parses to nothing, `\\{1,2,3\\}`
@@ -63,6 +66,9 @@ def load_sets() -> list[tuple[str, list[dict]]]:
     sets.append(("c. gaming cases (all must score wrong)", [
         {"category": c["category"], "prompt": c.get("prompt") or "q", "completion": c["completion"],
          "gold": c["gold"], "expected": 0} for c in gaming]))
+    forms = json.loads((DATA / "answer_forms_corpus.json").read_text())["cases"]
+    sets.append(("d. answers beyond numbers: choices, words, complex numbers, notation, lists, unions, dollars, "
+                 "cut-off (right and wrong)", forms))
     return sets
 
 

@@ -2,6 +2,9 @@
 that open it, and the equalities math-verify does not see on its own. Each rule has its hedged, negated or
 wrong variants, which must score 0."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from reward_core import get_reward
@@ -294,3 +297,16 @@ def test_an_options_column_lists_the_options(reward):
 )
 def test_or_between_relations_in_the_final_sentence_is_their_union(reward, gold, completion, expected):
     assert score(reward, gold, completion) == expected
+
+
+FORMS = json.loads((Path(__file__).parent / "data" / "answer_forms_corpus.json").read_text())["cases"]
+
+
+def test_every_answer_form_of_the_corpus_gets_the_graders_verdict(reward):
+    """Choices, words, complex numbers, notation, lists, unions, dollars, cut-off: right ones 1, wrong ones 0."""
+    scores = reward(prompts=[c["prompt"] for c in FORMS], completions=[c["completion"] for c in FORMS],
+                    answer=[c["gold"] for c in FORMS])
+    wrong = [(c["category"], c["completion"], c["gold"], score) for c, score in zip(FORMS, scores)
+             if (score == 1.0) != (c["expected"] == 1)]
+    assert wrong == []
+    assert {c["category"] for c in FORMS} >= {"multiple choice", "word answers", "complex numbers", "notation"}
