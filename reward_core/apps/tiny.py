@@ -84,8 +84,7 @@ def addition_dataset(count: int = 100, seed: int = 0, system_prompt: str | None 
 
 def tiny_tokenizer(vocab_size: int = 400) -> Any:
     """A byte-level BPE tokenizer trained on the arithmetic corpus, with chat markers and a chat template."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+    from tokenizers import pre_tokenizers
 
     corpus = []
     for row in arithmetic_problems(512, seed=1):
@@ -94,16 +93,34 @@ def tiny_tokenizer(vocab_size: int = 400) -> Any:
     rng = random.Random(1)
     for row in addition_problems(200, seed=1):
         corpus.append(warm_start_completion(row, rng))
+    return byte_level_bpe(corpus, vocab_size, SPECIAL_TOKENS, CHAT_TEMPLATE,
+                          pre_tokenizers.ByteLevel(add_prefix_space=False))
+
+
+def byte_level_bpe(
+    corpus: Sequence[str], vocab_size: int, special_tokens: Sequence[str], chat_template: str, pre_tokenizer: Any
+) -> Any:
+    """A byte-level BPE trained on `corpus`, wrapped for transformers with `chat_template`, `<|pad|>` as padding
+    and `<|im_end|>` as end of sequence: what both demos' tokenizers are, with their own `pre_tokenizer`."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.pre_tokenizer = pre_tokenizer
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
+        special_tokens=list(special_tokens),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tokenizer.train_from_iterator(corpus, trainer)
+    return wrap_tokenizer(tokenizer, chat_template)
+
+
+def wrap_tokenizer(tokenizer: Any, chat_template: str) -> Any:
+    """`tokenizer` (a `tokenizers.Tokenizer`) as a `PreTrainedTokenizerFast` with the demos' special tokens."""
+    from transformers import PreTrainedTokenizerFast
+
     wrapped = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         pad_token="<|pad|>",
@@ -111,7 +128,7 @@ def tiny_tokenizer(vocab_size: int = 400) -> Any:
         bos_token=None,
         unk_token=None,
     )
-    wrapped.chat_template = CHAT_TEMPLATE
+    wrapped.chat_template = chat_template
     return wrapped
 
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
-from .tiny import WarmStartResult, supervised_fit
+from .tiny import WarmStartResult, byte_level_bpe, supervised_fit, wrap_tokenizer
 
 #: Chat markers of the Qwen3 template. Each is one token of its own, so a tool call or a thinking block opens and
 #: closes with one token.
@@ -179,18 +179,11 @@ def tool_tokenizer(vocab_size: int = 700, seed: int = 1) -> Any:
     question into the call, from the tool's result into the answer) is copying digits at a fixed distance.
     `SPECIAL_TOKENS` are single tokens.
     """
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    def wrap(tokenizer: Any) -> Any:
-        wrapped = PreTrainedTokenizerFast(
-            tokenizer_object=tokenizer, pad_token="<|pad|>", eos_token="<|im_end|>", bos_token=None, unk_token=None
-        )
-        wrapped.chat_template = chat_template("qwen3")
-        return wrapped
+    from tokenizers import Tokenizer, models, pre_tokenizers
 
     template = chat_template("qwen3_training")
-    renderer = wrap(Tokenizer(models.BPE()))  # renders text only: the template needs no vocabulary
+    # renders text only: the template needs no vocabulary
+    renderer = wrap_tokenizer(Tokenizer(models.BPE()), chat_template("qwen3"))
     rng = random.Random(seed)
     kinds, shares = zip(*WARM_START_MIX)
     corpus = []
@@ -198,20 +191,10 @@ def tool_tokenizer(vocab_size: int = 700, seed: int = 1) -> Any:
         completion = trajectory(row, rng.choices(kinds, weights=shares)[0], rng)
         corpus.append(renderer.apply_chat_template(row["prompt"] + completion, tools=list(TOOLS),
                                                    chat_template=template, tokenize=False))
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+    return byte_level_bpe(corpus, vocab_size, SPECIAL_TOKENS, chat_template("qwen3"), pre_tokenizers.Sequence([
         pre_tokenizers.Digits(individual_digits=True),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(corpus, trainer)
-    return wrap(tokenizer)
+    ]))
 
 
 def warm_start(
