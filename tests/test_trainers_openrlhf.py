@@ -20,15 +20,12 @@ download). The reward server is `reward-core serve` in its own process on 127.0.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import runpy
 import shlex
-import subprocess
 import sys
 import types
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,26 +66,9 @@ def readme_command(first_line: str) -> tuple[list[str], dict[str, str]]:
     raise AssertionError(f"the README has no bash block starting with {first_line!r}")
 
 
-@contextmanager
-def reward_server(tmp_path: Path):
-    spec_file = tmp_path / "spec.json"
-    spec_file.write_text(json.dumps({"rewards": SPEC}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REWARD_CORE_")}
-    process = subprocess.Popen([sys.executable, "-m", "reward_core.cli", "serve", "--config", str(spec_file),
-                                "--host", "127.0.0.1", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        line = process.stdout.readline()
-        assert "reward-core serve:" in line, line + process.stderr.read()
-        yield line.split(" on ")[1].split()[0]
-    finally:
-        process.kill()
-        process.communicate(timeout=30)
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with reward_server(tmp_path_factory.mktemp("openrlhf-server")) as url:
+def server(tmp_path_factory, serve_spec):
+    with serve_spec(tmp_path_factory.mktemp("openrlhf-server"), SPEC) as url:
         yield url
 
 

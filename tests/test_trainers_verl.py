@@ -24,9 +24,6 @@ import os
 import pickle
 import re
 import shlex
-import subprocess
-import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,26 +71,9 @@ def overrides(first_line: str, url: str) -> list[str]:
     return [a.replace(README_URL, url) for a in readme_command(first_line) if "=" in a and not a.startswith("-")]
 
 
-@contextmanager
-def reward_server(tmp_path: Path):
-    spec_file = tmp_path / "spec.json"
-    spec_file.write_text(json.dumps({"rewards": SPEC}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REWARD_CORE_")}
-    process = subprocess.Popen([sys.executable, "-m", "reward_core.cli", "serve", "--config", str(spec_file),
-                                "--host", "127.0.0.1", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        line = process.stdout.readline()
-        assert "reward-core serve:" in line, line + process.stderr.read()
-        yield line.split(" on ")[1].split()[0]
-    finally:
-        process.kill()
-        process.communicate(timeout=30)
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with reward_server(tmp_path_factory.mktemp("verl-server")) as url:
+def server(tmp_path_factory, serve_spec):
+    with serve_spec(tmp_path_factory.mktemp("verl-server"), SPEC) as url:
         yield url
 
 
