@@ -13,7 +13,7 @@ import warnings
 import pytest
 
 import reward_core
-from reward_core import BaseReward, RewardConfig, completion_text, with_reasons
+from reward_core import BaseReward, completion_text, with_reasons
 from reward_core.testing import check_reward_contract
 
 

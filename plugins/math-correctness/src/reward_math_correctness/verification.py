@@ -8,7 +8,6 @@ by the trainer's process.
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
 
 from .choice import choice_gold, read_choice, strip_choice_label
