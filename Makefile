@@ -18,7 +18,7 @@ setup: $(VENV)/.installed
 
 # Torch is installed first and pinned (CPU build, from the constraints file): an unpinned torch pulled in by
 # trl/accelerate would download a multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml) $(CONSTRAINTS)
+$(VENV)/.installed: pyproject.toml setup.py reward_core/_reading.c $(wildcard plugins/*/pyproject.toml) $(CONSTRAINTS)
 	@test -n "$(PYTHON)" || .ci/find-python
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip

@@ -183,53 +183,44 @@ def completion_text(completion: Any, reasoning_tag: str = "think") -> str:
     return read_completion(completion).text(reasoning_tag)
 
 
-def _model_text(messages: list, tag: str) -> str | None:
+def _model_text_py(messages: list, tag: str) -> str | None:
     # `completion_text` for the shapes TRL produces, in one loop without building a `Completion`; None sends
-    # anything unusual (content parts, a malformed message) to `read_completion`, which reads or rejects it.
-    if len(messages) == 1:
-        message = messages[0]
-        if type(message) is dict:
-            size = len(message)
-            if size == 1 or (size == 2 and message.get("role") == "assistant"):
-                content = message.get("content")
-                if type(content) is str:
-                    return content
-            elif size == 3 and message.get("role") == "assistant":  # parsed reasoning beside the answer
-                content, reasoning = message.get("content"), message.get("reasoning_content")
-                if type(content) is str and type(reasoning) is str:
-                    return f"<{tag}>{reasoning}</{tag}>{content}" if reasoning else content
-    reasoning: list[str] = []
+    # anything unusual (content parts, a role that is not a plain string, a malformed message) to
+    # `read_completion`, which reads or rejects it. `_reading.c` is this function in C, decision for decision.
+    if not messages:
+        return None
     contents: list[str] = []
+    reasoning: list[str] = []
     for message in messages:
         if type(message) is not dict:
             return None
         role = message.get("role")
-        content = message.get("content")
-        if role == "assistant" or role is None:
-            if type(content) is str:
-                if content:
-                    contents.append(content)
-                if len(message) == 2 and role is not None:  # role and content only
-                    continue
-            elif content is not None or "tool_calls" not in message:
-                return None
-            calls = message.get("tool_calls")
-            if calls is not None and not _named_calls(calls):
-                return None
-            value = message.get("reasoning_content")  # REASONING_FIELDS, in order, unrolled: this is the hot path
-            if value is None:
-                value = message.get("thinking")
-                if value is None:
-                    value = message.get("reasoning")
-            if value is not None:
-                if type(value) is not str:
-                    return None
-                if value:
-                    reasoning.append(value)
-        elif type(role) is not str or not (content is None or type(content) is str):
+        if type(role) is not str:
             return None
-    if not contents and not reasoning and not messages:
-        return None
+        content = message.get("content")
+        if role != "assistant":
+            if content is not None and type(content) is not str:
+                return None
+            continue
+        if type(content) is str:
+            if content:
+                contents.append(content)
+            if len(message) == 2:  # role and content only
+                continue
+        elif content is not None or "tool_calls" not in message:
+            return None
+        calls = message.get("tool_calls")
+        if calls is not None and not _named_calls(calls):
+            return None
+        for field in REASONING_FIELDS:
+            value = message.get(field)
+            if value is None:
+                continue
+            if type(value) is not str:
+                return None
+            if value:
+                reasoning.append(value)
+                break
     text = "\n".join(contents)
     if reasoning:
         return f"<{tag}>{chr(10).join(reasoning)}</{tag}>{text}"
@@ -243,10 +234,20 @@ def _named_calls(calls: Any) -> bool:
     for call in calls:
         if type(call) is not dict:
             return False
-        function = call.get("function")
-        if type((function if type(function) is dict else call).get("name")) is not str:
+        spec = call.get("function")
+        if type(spec) is not dict:
+            if isinstance(spec, dict):  # a dict subclass may answer `get` its own way: read_completion judges
+                return False
+            spec = call
+        if type(spec.get("name")) is not str:
             return False
     return True
+
+
+try:  # the same function in C, when the build had a compiler (setup.py): the walk is most of a trajectory's cost
+    from ._reading import model_text as _model_text
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _model_text = _model_text_py
 
 
 def read_completion(completion: Any) -> Completion:
