@@ -187,7 +187,13 @@ def _model_text_py(messages: list, tag: str) -> str | None:
     # `completion_text` for the shapes TRL produces, in one loop without building a `Completion`; None sends
     # anything unusual (content parts, a role that is not a plain string, a malformed message) to
     # `read_completion`, which reads or rejects it. `_reading.c` is this function in C, decision for decision.
-    if not messages:
+    if len(messages) == 1:  # the commonest shape, one message of role and content, without the loop
+        message = messages[0]
+        if type(message) is dict and len(message) == 2:
+            role, content = message.get("role"), message.get("content")
+            if type(role) is str and role == "assistant" and type(content) is str:
+                return content
+    elif not messages:
         return None
     contents: list[str] = []
     reasoning: list[str] = []
