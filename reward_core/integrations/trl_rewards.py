@@ -1,4 +1,4 @@
-"""TRL's own reward functions, resolvable by name (`trl.accuracy_reward`, ...) so one config mixes them with ours.
+r"""TRL's own reward functions, resolvable by name (`trl.accuracy_reward`, ...) so one config mixes them with ours.
 
 The adapters declare TRL's parameters (factories such as `get_soft_overlong_punishment(max_completion_len,
 soft_punish_cache)` become params), accept every completion shape, and let the gold column be renamed (TRL reads `solution`; many datasets
@@ -16,9 +16,11 @@ does not. Tool results are never passed on.
 
 Speed: `trl.accuracy_reward`, `trl.reasoning_accuracy_reward` and `trl.cosine_scaled` run TRL's math-verify,
 whose own limits are per row and only in the main thread: up to 10 s to parse and 5 s to verify (about 5 s each
-for towers such as `\boxed{9^{9^{9^{9}}}}`, scored 0.0 when it gives up). Off the main thread TRL turns those
-limits off, and such a tower may not finish at all. The adapters keep TRL's scores exactly, so they add no
-bound of their own; `math.answer_correctness` refuses such answers up front and bounds each batch.
+for towers such as `\boxed{9^{9^{9^{9}}}}`, scored 0.0 when it gives up). Off the main thread (`reward-core
+serve` scores in threads) TRL turns those limits off, and such a tower computes while holding the interpreter's
+lock: the whole process stops (for as long as we waited, over a minute and a half). The adapters keep TRL's
+scores exactly, so they add no bound of their own; `math.answer_correctness` refuses such answers up front and
+verifies in worker processes killed at their deadline.
 """
 
 from __future__ import annotations
